@@ -1,0 +1,21 @@
+using System.ComponentModel;
+using DaskGateway.Clusters;
+using DaskGateway.Configuration;
+
+namespace DaskGateway.Backends;
+
+/// <summary>
+/// The base class of every backend (local processes, Slurm, PBS, Kubernetes). Settings declared
+/// here apply to every backend: <c>c.Backend.ClusterOptions = new Options(...)</c>.
+/// </summary>
+public abstract class Backend
+{
+    /// <summary>The cluster options users may set, or a function of the user that returns them.</summary>
+    [Description("Cluster options users may set: an Options object, or a function of the User returning one.")]
+    public ClusterOptionsSource ClusterOptions { get; set; } = ClusterOptionsSource.Empty;
+
+    /// <summary>The cluster config class instantiated for every new cluster.</summary>
+    [Description("The cluster config class used for new clusters.")]
+    [ClassSetting(typeof(ClusterConfig))]
+    public virtual Type ClusterConfigClass { get; set; } = typeof(ClusterConfig);
+}

@@ -1,0 +1,148 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+
+namespace DaskGateway.Clusters;
+
+/// <summary>
+/// Renders values the way upstream's Python server does in its messages (<c>repr</c> and
+/// <c>str</c>), so that error texts match upstream's word for word.
+/// </summary>
+internal static class PythonFormat
+{
+    /// <summary>Python's <c>repr(value)</c>: <c>'abc'</c>, <c>True</c>, <c>None</c>, <c>2.0</c>, <c>{'a': 1}</c>.</summary>
+    public static string Repr(object? value) => value switch
+    {
+        string s => ReprString(s),
+        _ => Str(value),
+    };
+
+    /// <summary>Python's <c>str(value)</c>: like <see cref="Repr"/> but strings are not quoted.</summary>
+    public static string Str(object? value) => value switch
+    {
+        null => "None",
+        bool b => b ? "True" : "False",
+        string s => s,
+        double d => Float(d),
+        float f => Float(f),
+        decimal m => Float((double)m),
+        IFormattable n when IsInteger(n) => n.ToString(null, CultureInfo.InvariantCulture),
+        IDictionary dictionary => ReprDictionary(dictionary),
+        IEnumerable sequence => ReprList(sequence),
+        _ => value.ToString() ?? "",
+    };
+
+    /// <summary>Python's <c>repr</c> of a float: shortest round trip, always with a point or exponent.</summary>
+    public static string Float(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return "nan";
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return value > 0 ? "inf" : "-inf";
+        }
+
+        if (value == 0)
+        {
+            return double.IsNegative(value) ? "-0.0" : "0.0";
+        }
+
+        // Python's repr uses the shortest round-trip digits, as .NET's "R" does, but its own layout:
+        // fixed notation for decimal exponents -4..15, else "1.5e-05" / "1e+16".
+        var roundTrip = value.ToString("R", CultureInfo.InvariantCulture);
+        var negative = roundTrip[0] == '-';
+        if (negative)
+        {
+            roundTrip = roundTrip[1..];
+        }
+
+        var exponent = 0;
+        var ePosition = roundTrip.IndexOf('E', StringComparison.Ordinal);
+        if (ePosition >= 0)
+        {
+            exponent = int.Parse(roundTrip[(ePosition + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            roundTrip = roundTrip[..ePosition];
+        }
+
+        var point = roundTrip.IndexOf('.', StringComparison.Ordinal);
+        var integerPart = point < 0 ? roundTrip : roundTrip[..point];
+        var allDigits = integerPart + (point < 0 ? "" : roundTrip[(point + 1)..]);
+        var significant = allDigits.TrimStart('0');
+        var pointPosition = integerPart.Length - (allDigits.Length - significant.Length) + exponent;
+        significant = significant.TrimEnd('0');
+
+        var sign = negative ? "-" : "";
+        var scientificExponent = pointPosition - 1;
+        if (scientificExponent < -4 || scientificExponent >= 16)
+        {
+            var mantissa = significant.Length > 1 ? significant[0] + "." + significant[1..] : significant;
+            var exponentSign = scientificExponent < 0 ? "-" : "+";
+            return string.Create(CultureInfo.InvariantCulture, $"{sign}{mantissa}e{exponentSign}{Math.Abs(scientificExponent):00}");
+        }
+
+        if (pointPosition <= 0)
+        {
+            return sign + "0." + new string('0', -pointPosition) + significant;
+        }
+
+        if (pointPosition >= significant.Length)
+        {
+            return sign + significant + new string('0', pointPosition - significant.Length) + ".0";
+        }
+
+        return sign + significant[..pointPosition] + "." + significant[pointPosition..];
+    }
+
+    /// <summary>Python's <c>"%f" % value</c>: six decimals.</summary>
+    public static string FixedSix(double value) => value.ToString("F6", CultureInfo.InvariantCulture);
+
+    private static bool IsInteger(IFormattable value) =>
+        value is byte or sbyte or short or ushort or int or uint or long or ulong or System.Numerics.BigInteger;
+
+    private static string ReprString(string value)
+    {
+        // Python prefers single quotes and switches to double quotes when only single quotes occur inside.
+        var quote = value.Contains('\'', StringComparison.Ordinal) && !value.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
+        var builder = new StringBuilder(value.Length + 2).Append(quote);
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '\\' => builder.Append(@"\\"),
+                '\n' => builder.Append(@"\n"),
+                '\r' => builder.Append(@"\r"),
+                '\t' => builder.Append(@"\t"),
+                _ when c == quote => builder.Append('\\').Append(c),
+                _ when c < ' ' => builder.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
+                _ => builder.Append(c),
+            };
+        }
+
+        return builder.Append(quote).ToString();
+    }
+
+    private static string ReprList(IEnumerable sequence)
+    {
+        var items = new List<string>();
+        foreach (var item in sequence)
+        {
+            items.Add(Repr(item));
+        }
+
+        return "[" + string.Join(", ", items) + "]";
+    }
+
+    private static string ReprDictionary(IDictionary dictionary)
+    {
+        var items = new List<string>();
+        foreach (DictionaryEntry entry in dictionary)
+        {
+            items.Add(Repr(entry.Key) + ": " + Repr(entry.Value));
+        }
+
+        return "{" + string.Join(", ", items) + "}";
+    }
+}

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+
+namespace DaskGateway.Clusters;
+
+/// <summary>Cluster records in memory, indexed by name and by owner.</summary>
+internal sealed class InMemoryClusterStore : IClusterStore
+{
+    private readonly ConcurrentDictionary<string, Cluster> _byName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UserClusters> _byUser = new(StringComparer.Ordinal);
+
+    public void Add(Cluster cluster)
+    {
+        if (!_byName.TryAdd(cluster.Name, cluster))
+        {
+            throw new InvalidOperationException($"Cluster {cluster.Name} already exists");
+        }
+
+        _byUser.GetOrAdd(cluster.Username, _ => new UserClusters()).Add(cluster);
+    }
+
+    public bool TryGet(string name, out Cluster cluster) => _byName.TryGetValue(name, out cluster!);
+
+    public IReadOnlyList<Cluster> ListForUser(string username) =>
+        _byUser.TryGetValue(username, out var clusters) ? clusters.Snapshot : [];
+
+    public IReadOnlyList<Cluster> ListAll() => [.. _byName.Values.OrderBy(c => c.StartTime)];
+
+    /// <summary>A user's clusters as an immutable array swapped on write: lists are read far more often than clusters are made.</summary>
+    private sealed class UserClusters
+    {
+        private readonly Lock _lock = new();
+
+        public Cluster[] Snapshot { get; private set; } = [];
+
+        public void Add(Cluster cluster)
+        {
+            lock (_lock)
+            {
+                Snapshot = [.. Snapshot, cluster];
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.Channels;
+
+namespace DaskGateway.Security;
+
+/// <summary>
+/// Makes the per-cluster TLS credentials of protocol.md §3.1. RSA key generation takes a large
+/// fraction of a second, so a few key pairs are made ahead of time on a background thread and
+/// no request ever waits for one unless clusters are created faster than keys can be made.
+/// </summary>
+internal sealed class ClusterCredentialFactory : IDisposable
+{
+    private const int PoolSize = 4;
+    private readonly Channel<RSA> _keys = Channel.CreateBounded<RSA>(PoolSize);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TimeProvider _timeProvider;
+    private Task? _filler;
+
+    public ClusterCredentialFactory(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Makes credentials whose certificate names <paramref name="sanName"/> (the cluster name).</summary>
+    public async ValueTask<ClusterCredentials> CreateAsync(string sanName, CancellationToken cancellationToken)
+    {
+        _filler ??= Task.Run(FillAsync, CancellationToken.None);
+        using var key = _keys.Reader.TryRead(out var ready)
+            ? ready
+            : await _keys.Reader.ReadAsync(cancellationToken);
+        return CreateCertificate(key, sanName, _timeProvider.GetUtcNow());
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _keys.Writer.TryComplete();
+        while (_keys.Reader.TryRead(out var key))
+        {
+            key.Dispose();
+        }
+
+        _stopping.Dispose();
+    }
+
+    internal static ClusterCredentials CreateCertificate(RSA key, string sanName, DateTimeOffset now)
+    {
+        var request = new CertificateRequest("CN=dask-internal", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName(sanName);
+        names.AddDnsName("dask-internal");
+        names.AddDnsName("skein-internal");
+        request.CertificateExtensions.Add(names.Build(critical: false));
+
+        // A positive 64-bit random serial, as X.509 requires a positive integer.
+        var serial = RandomNumberGenerator.GetBytes(8);
+        serial[0] &= 0x7F;
+        using var certificate = request.Create(request.SubjectName, X509SignatureGenerator.CreateForRSA(key, RSASignaturePadding.Pkcs1), now, now.AddDays(365), serial);
+        return new ClusterCredentials(certificate.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n");
+    }
+
+    private async Task FillAsync()
+    {
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                var key = RSA.Create(2048);
+                while (!_keys.Writer.TryWrite(key))
+                {
+                    if (!await _keys.Writer.WaitToWriteAsync(_stopping.Token))
+                    {
+                        key.Dispose();
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Security.Claims;
+using DaskGateway.Auth;
+
+namespace DaskGateway.Api;
+
+/// <summary>
+/// The client's handshake (protocol.md §1.2) around the configured <see cref="Authenticator"/>:
+/// a valid cookie is enough; otherwise the authenticator checks the request's credentials, a
+/// failure is a 401 with the authenticator's challenge, and a successful response carries a new
+/// cookie (and whatever headers the authenticator adds in <see cref="Authenticator.PreResponseAsync"/>).
+/// </summary>
+internal sealed partial class UserAuthentication
+{
+    private const string AuthenticationType = "DaskGateway";
+    private readonly Authenticator _authenticator;
+    private readonly AuthCookieCache _cookies;
+    private readonly string _cookieSuffix;
+    private readonly ILogger<UserAuthentication> _logger;
+
+    public UserAuthentication(Authenticator authenticator, AuthCookieCache cookies, string cookieName, ILogger<UserAuthentication> logger)
+    {
+        _authenticator = authenticator;
+        _cookies = cookies;
+        CookieName = cookieName;
+        _logger = logger;
+        var maxAge = (long)(cookies.MaxAge.TotalSeconds * 2);
+        _cookieSuffix = string.Create(CultureInfo.InvariantCulture, $"; Max-Age={maxAge}; Path=/; HttpOnly; SameSite=Lax");
+    }
+
+    public string CookieName { get; }
+
+    /// <summary>Authenticates the request, runs <paramref name="handler"/> for the user, and writes its response.</summary>
+    public async Task HandleAsync(HttpContext context, Func<User, Task<ApiResponse>> handler)
+    {
+        AuthenticationRequest? request = null;
+        if (!TryGetCookieUser(context, out var user))
+        {
+            request = new AuthenticationRequest(context);
+            try
+            {
+                user = await _authenticator.AuthenticateAsync(request);
+            }
+            catch (AuthenticationException e)
+            {
+                await ChallengeAsync(context, e.Message);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogAuthenticatorFailed(e, _authenticator.GetType().Name);
+                await ApiResponse.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "Authentication failed with an internal error; see the gateway's log");
+                return;
+            }
+
+            if (user is null)
+            {
+                await ChallengeAsync(context, "Authentication required");
+                return;
+            }
+
+            LogAuthenticated(user.Name);
+        }
+
+        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], AuthenticationType));
+        var response = await handler(user);
+        if (response.IsSuccess && request is not null)
+        {
+            await _authenticator.PreResponseAsync(request, user);
+            foreach (var (name, value) in request.ResponseHeaders)
+            {
+                context.Response.Headers[name] = value;
+            }
+
+            context.Response.Headers.Append("Set-Cookie", CookieName + "=" + _cookies.Issue(user) + _cookieSuffix);
+        }
+
+        await response.WriteAsync(context);
+    }
+
+    private bool TryGetCookieUser(HttpContext context, out User user)
+    {
+        user = null!;
+        return context.Request.Headers.Cookie.Count > 0
+            && context.Request.Cookies.TryGetValue(CookieName, out var value)
+            && value is not null
+            && _cookies.TryGet(value, out user);
+    }
+
+    private Task ChallengeAsync(HttpContext context, string message)
+    {
+        context.Response.Headers.WWWAuthenticate = _authenticator.Challenge;
+        return ApiResponse.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, message);
+    }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Debug, Message = "Authenticated user {UserName}")]
+    private partial void LogAuthenticated(string userName);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "Authenticator {Authenticator} failed")]
+    private partial void LogAuthenticatorFailed(Exception exception, string authenticator);
+}

@@ -1,0 +1,34 @@
+using System.ComponentModel;
+using DaskGateway.Auth;
+using DaskGateway.Backends;
+using DaskGateway.Configuration;
+
+namespace DaskGateway.Hosting;
+
+/// <summary>The gateway's own settings: the <c>DaskGateway</c> section.</summary>
+[ConfigSection("DaskGateway")]
+public sealed class GatewaySettings
+{
+    /// <summary>The private API address (schedulers and standalone proxies), <c>host:port</c>; port 0 picks a free port.</summary>
+    [Description("Private API address, host:port (port 0 picks a free port); schedulers heartbeat here.")]
+    public string Address { get; set; } = "127.0.0.1:0";
+
+    /// <summary>The authenticator class.</summary>
+    [Description("Authenticator class: a type, a type name, or an alias (simple, kerberos, jupyterhub).")]
+    [ClassSetting(typeof(Authenticator))]
+    public Type AuthenticatorClass { get; set; } = typeof(SimpleAuthenticator);
+
+    /// <summary>The backend class.</summary>
+    [Description("Backend class: a type, a type name, or an alias.")]
+    [ClassSetting(typeof(Backend))]
+    public Type BackendClass { get; set; } = typeof(UnmanagedBackend);
+
+    /// <summary>The log level: DEBUG, INFO, WARN or ERROR.</summary>
+    [Description("Log level: DEBUG, INFO, WARN or ERROR.")]
+    public string LogLevel { get; set; } = "INFO";
+
+    /// <summary>The largest request body accepted, in bytes.</summary>
+    [Description("Largest request body accepted, in bytes; larger ones are answered 413.")]
+    [System.ComponentModel.DataAnnotations.Range(1024, 64 * 1024 * 1024)]
+    public int MaxRequestBodySize { get; set; } = 1024 * 1024;
+}
