@@ -7,7 +7,7 @@ public sealed record RecordedSetting(string Section, string Setting, object? Val
 
 /// <summary>
 /// The recorded configuration: <c>c.Section.Setting = value</c> from the config script, command-line
-/// flags and the program. Nothing is validated while recording; <c>SettingsBinder</c> binds and
+/// flags and the program. Nothing is validated while recording; <see cref="SettingsBinder"/> binds and
 /// validates afterwards. Names are kept as written, so <c>Proxy.address</c> and <c>Proxy.Address</c>
 /// are two records; the later one wins when both reach the same property.
 /// </summary>
