@@ -12,10 +12,12 @@ namespace DaskGateway.Clusters;
 public class ClusterConfig
 {
     /// <summary>The command that starts a scheduler; a single string is one argument.</summary>
+    [CommandSetting]
     [Description("Command that starts a Dask scheduler (a string is one argument, not split).")]
     public IReadOnlyList<string> SchedulerCmd { get; set; } = ["dask-scheduler"];
 
     /// <summary>The command that starts a worker; a single string is one argument.</summary>
+    [CommandSetting]
     [Description("Command that starts a Dask worker (a string is one argument, not split).")]
     public IReadOnlyList<string> WorkerCmd { get; set; } = ["dask-worker"];
 

@@ -39,7 +39,8 @@ internal static class JsonValues
         var isInteger = raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0;
         if (isInteger)
         {
-            return element.TryGetInt64(out var l) ? l : BigInteger.Parse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            // Boxed separately: a conditional expression would widen the long to BigInteger.
+            return element.TryGetInt64(out var l) ? (object)l : BigInteger.Parse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         }
 
         return double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);

@@ -382,7 +382,7 @@ internal sealed partial class GatewayApi
     {
         count = value switch
         {
-            long l and >= 0 and <= int.MaxValue => (int)l,
+            long l when l is >= 0 and <= int.MaxValue => (int)l,
             _ => -1,
         };
         return count >= 0;
@@ -419,8 +419,9 @@ internal sealed partial class GatewayApi
     private void LogAccess(HttpContext context, TimeSpan elapsed)
     {
         var status = context.Response.StatusCode;
+        // A 401 is the first half of every client's handshake, not a problem worth a warning.
         var level = status >= 500 ? LogLevel.Error
-            : status >= 400 ? LogLevel.Warning
+            : status >= 400 && status != StatusCodes.Status401Unauthorized ? LogLevel.Warning
             : context.Request.Path.Value == "/api/health" ? LogLevel.Debug
             : LogLevel.Information;
         if (_logger.IsEnabled(level))

@@ -9,46 +9,45 @@ internal static class RequestBody
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
+    /// <summary>
+    /// How much more than the limit is still read (and discarded) so that the client can finish
+    /// sending and then read the 413; beyond it, the server cuts the connection.
+    /// </summary>
+    public const int DrainFactor = 16;
+
     /// <summary>Reads the body as a JSON object; the error is a complete response for the client.</summary>
     public static async Task<(Dictionary<string, object?>? Body, ApiResponse? Error)> ReadObjectAsync(HttpContext context, int maxBytes)
     {
         var request = context.Request;
-        if (request.ContentLength > maxBytes)
-        {
-            return (null, TooLarge(maxBytes));
-        }
-
-        byte[]? rented = null;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, (int)Math.Min(request.ContentLength ?? 4096, maxBytes) + 1));
         try
         {
             var length = 0;
-            rented = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, (int)(request.ContentLength ?? 4096) + 1));
-            while (true)
+            var tooLarge = request.ContentLength > maxBytes;
+            while (!tooLarge)
             {
-                if (length == rented.Length)
+                if (length == buffer.Length)
                 {
-                    if (length > maxBytes)
-                    {
-                        return (null, TooLarge(maxBytes));
-                    }
-
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, rented.Length * 2));
-                    rented.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(rented);
-                    rented = larger;
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
                 }
 
-                var read = await request.Body.ReadAsync(rented.AsMemory(length), context.RequestAborted);
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
                 if (read == 0)
                 {
                     break;
                 }
 
                 length += read;
-                if (length > maxBytes)
-                {
-                    return (null, TooLarge(maxBytes));
-                }
+                tooLarge = length > maxBytes;
+            }
+
+            if (tooLarge)
+            {
+                await DrainAsync(context, buffer);
+                return (null, TooLarge(maxBytes));
             }
 
             if (length == 0)
@@ -56,7 +55,7 @@ internal static class RequestBody
                 return (null, ApiResponse.Error(400, "Request body is empty; expected a JSON object"));
             }
 
-            using var document = JsonDocument.Parse(rented.AsMemory(0, length), DocumentOptions);
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length), DocumentOptions);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return (null, ApiResponse.Error(422, $"Request body must be a JSON object, got {document.RootElement.ValueKind.ToString().ToLowerInvariant()}"));
@@ -74,10 +73,14 @@ internal static class RequestBody
         }
         finally
         {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task DrainAsync(HttpContext context, byte[] scratch)
+    {
+        while (await context.Request.Body.ReadAsync(scratch, context.RequestAborted) > 0)
+        {
         }
     }
 

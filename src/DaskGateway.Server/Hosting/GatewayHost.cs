@@ -80,7 +80,7 @@ internal static class GatewayHost
     private static void ConfigureListeners(KestrelServerOptions kestrel, GatewayComponents components)
     {
         kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = components.Gateway.MaxRequestBodySize;
+        kestrel.Limits.MaxRequestBodySize = (long)components.Gateway.MaxRequestBodySize * RequestBody.DrainFactor;
         var publicAddress = ListenAddress.Parse(components.Proxy.Address);
         var privateAddress = ListenAddress.Parse(components.Gateway.Address);
         Listen(kestrel, publicAddress, listen => listen.Use(next => connection =>

@@ -1,0 +1,95 @@
+using DaskGateway.Auth;
+using DaskGateway.Backends;
+using DaskGateway.Clusters;
+using DaskGateway.Configuration;
+
+namespace DaskGateway.Hosting;
+
+/// <summary>
+/// Turns recorded settings into the configured objects the gateway is built from, checking
+/// everything before anything listens and reporting all problems together.
+/// </summary>
+internal static class GatewayConfigurationLoader
+{
+    /// <summary>The configurable classes that ship with the gateway.</summary>
+    public static ConfigurableTypes BuiltInTypes()
+    {
+        var types = new ConfigurableTypes();
+        types.Register(typeof(GatewaySettings));
+        types.Register(typeof(ProxySettings));
+        types.Register(typeof(SimpleAuthenticator));
+        types.Register(typeof(UnmanagedBackend));
+        types.Register(typeof(ClusterConfig));
+        return types;
+    }
+
+    /// <exception cref="ConfigurationException">The configuration has errors; all of them are listed.</exception>
+    public static GatewayComponents Load(GatewayConfig config, ConfigurableTypes types)
+    {
+        var errors = new ConfigErrors();
+        var binder = new SettingsBinder(config, types);
+        binder.Validate(errors);
+
+        var gateway = binder.Create<GatewaySettings>(typeof(GatewaySettings), errors);
+        var proxy = binder.Create<ProxySettings>(typeof(ProxySettings), errors);
+        CheckAddress(config, errors, "DaskGateway", nameof(GatewaySettings.Address), gateway.Address);
+        CheckAddress(config, errors, "Proxy", nameof(ProxySettings.Address), proxy.Address);
+        if (!GatewayLogging.TryParseLevel(gateway.LogLevel, out _))
+        {
+            Add(config, errors, "DaskGateway", nameof(GatewaySettings.LogLevel), $"'{gateway.LogLevel}' is not a log level; use DEBUG, INFO, WARN or ERROR");
+        }
+
+        if (proxy.Prefix.Length > 0 && !proxy.Prefix.StartsWith('/'))
+        {
+            Add(config, errors, "Proxy", nameof(ProxySettings.Prefix), $"'{proxy.Prefix}' must start with '/'");
+        }
+
+        proxy.Prefix = proxy.Prefix.TrimEnd('/');
+
+        var authenticator = binder.Create<Authenticator>(gateway.AuthenticatorClass, errors);
+        if (authenticator.CacheMaxAge <= 0)
+        {
+            Add(config, errors, "Authenticator", nameof(Authenticator.CacheMaxAge), $"must be a positive number of seconds, got {authenticator.CacheMaxAge}");
+        }
+
+        var backend = binder.Create<Backend>(gateway.BackendClass, errors);
+
+        // A cluster config is made for every new cluster; making one now surfaces configuration
+        // mistakes at startup instead of at the first user's request.
+        var clusterConfig = (ClusterConfig)binder.Create(backend.ClusterConfigClass, errors);
+        foreach (var problem in clusterConfig.Validate())
+        {
+            errors.Add(problem, section: ConfigurableTypes.SectionName(backend.ClusterConfigClass));
+        }
+
+        errors.ThrowIfAny();
+        return new GatewayComponents(gateway, proxy, authenticator, backend, new BinderClusterConfigFactory(binder));
+    }
+
+    private static void CheckAddress(GatewayConfig config, ConfigErrors errors, string section, string setting, string value)
+    {
+        if (!ListenAddress.TryParse(value, out _, out var error))
+        {
+            Add(config, errors, section, setting, error);
+        }
+    }
+
+    private static void Add(GatewayConfig config, ConfigErrors errors, string section, string setting, string message)
+    {
+        config.TryGet(section, setting, out var recorded);
+        errors.Add(message, recorded?.Source, section, setting);
+    }
+
+    /// <summary>Makes cluster configs from the configured settings and an options handler's overrides.</summary>
+    private sealed class BinderClusterConfigFactory(SettingsBinder binder) : IClusterConfigFactory
+    {
+        public ClusterConfig Create(Type configClass, IReadOnlyDictionary<string, object?> overrides, out IReadOnlyList<string> errors)
+        {
+            var problems = new ConfigErrors();
+            var config = (ClusterConfig)binder.Create(configClass, problems);
+            binder.ApplyOverrides(config, overrides, problems);
+            errors = [.. problems.Errors.Select(error => error.Message)];
+            return config;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using DaskGateway.Clusters;
+using DaskGateway.Configuration;
+using DaskGateway.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DaskGateway.Tests.Infrastructure;
+
+/// <summary>
+/// A whole gateway in this process, configured through the same settings path as the executable,
+/// listening on 127.0.0.1 port 0 for both the public and the private API listener.
+/// </summary>
+public sealed class TestGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestGateway(WebApplication app, Uri publicAddress, Uri privateAddress, string prefix)
+    {
+        _app = app;
+        PublicAddress = publicAddress;
+        PrivateAddress = privateAddress;
+        Prefix = prefix;
+    }
+
+    public Uri PublicAddress { get; }
+
+    public Uri PrivateAddress { get; }
+
+    public string Prefix { get; }
+
+    /// <summary>The public address with the prefix, ending in '/': what the client is given.</summary>
+    public Uri ApiBase => new(PublicAddress, Prefix.TrimEnd('/') + "/");
+
+    internal ClusterManager Clusters => _app.Services.GetRequiredService<ClusterManager>();
+
+    public static Task<TestGateway> StartAsync(params (string Setting, object? Value)[] settings) => StartAsync(null, settings);
+
+    public static async Task<TestGateway> StartAsync(TimeProvider? timeProvider, params (string Setting, object? Value)[] settings)
+    {
+        var config = new GatewayConfig();
+        config.Set("DaskGateway", "Address", "127.0.0.1:0", SettingSource.Code);
+        config.Set("Proxy", "Address", "127.0.0.1:0", SettingSource.Code);
+        config.Set("DaskGateway", "LogLevel", "WARN", SettingSource.Code);
+        foreach (var (setting, value) in settings)
+        {
+            var dot = setting.IndexOf('.', StringComparison.Ordinal);
+            config.Set(setting[..dot], setting[(dot + 1)..], value, SettingSource.Code);
+        }
+
+        var components = GatewayConfigurationLoader.Load(config, GatewayConfigurationLoader.BuiltInTypes());
+        var app = GatewayHost.Build(components, logging => logging.AddDebug(), timeProvider);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var (publicAddress, privateAddress) = GatewayHost.GetAddresses(app);
+        return new TestGateway(app, publicAddress, privateAddress, components.Proxy.Prefix);
+    }
+
+    public GatewayClient Client(string user, string password = "") => new(ApiBase, user, password);
+
+    /// <summary>The cluster's API token, which only the scheduler knows in real life.</summary>
+    internal string TokenOf(string clusterName)
+    {
+        Assert.True(_app.Services.GetRequiredService<IClusterStore>().TryGet(clusterName, out var cluster));
+        return cluster.Token;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+}
