@@ -51,8 +51,7 @@ internal static class Program
         GatewayComponents components;
         try
         {
-            flagErrors.ThrowIfAny();
-            components = GatewayConfigurationLoader.Load(config, types);
+            components = GatewayConfigurationLoader.Load(config, types, flagErrors);
         }
         catch (ConfigurationException e)
         {

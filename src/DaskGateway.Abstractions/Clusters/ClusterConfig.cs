@@ -31,7 +31,6 @@ public class ClusterConfig
 
     /// <summary>Cores available to each worker.</summary>
     [Description("Cores of each worker.")]
-    [Range(0.001, double.MaxValue)]
     public double WorkerCores { get; set; } = 1;
 
     /// <summary>Threads of each worker; by default the whole number of <see cref="WorkerCores"/>, at least 1.</summary>
@@ -45,12 +44,10 @@ public class ClusterConfig
 
     /// <summary>Cores available to the scheduler.</summary>
     [Description("Cores of the scheduler.")]
-    [Range(0.001, double.MaxValue)]
     public double SchedulerCores { get; set; } = 1;
 
     /// <summary>Seconds between adaptive scaling decisions on the scheduler.</summary>
     [Description("Seconds between adaptive scaling decisions.")]
-    [Range(0.001, double.MaxValue)]
     public double AdaptivePeriod { get; set; } = 3;
 
     /// <summary>Seconds a cluster may sit idle before it shuts itself down; 0 disables.</summary>
@@ -105,6 +102,19 @@ public class ClusterConfig
     /// </summary>
     public virtual IEnumerable<string> Validate()
     {
+        foreach (var (name, value) in new[] { ("worker_cores", WorkerCores), ("scheduler_cores", SchedulerCores), ("adaptive_period", AdaptivePeriod) })
+        {
+            if (!(value > 0) || !double.IsFinite(value))
+            {
+                yield return $"{name} must be greater than 0, got {PythonFormat.Float(value)}";
+            }
+        }
+
+        if (WorkerMemory.Bytes <= 0 || SchedulerMemory.Bytes <= 0)
+        {
+            yield return $"worker_memory and scheduler_memory must be greater than 0, got {WorkerMemory} and {SchedulerMemory}";
+        }
+
         if (ClusterMaxMemory is { } maxMemory && SchedulerMemory > maxMemory)
         {
             yield return $"Scheduler memory request of {SchedulerMemory} exceeds cluster memory limit of {maxMemory}";

@@ -11,9 +11,12 @@ public sealed class ClusterOptionsSource
 {
     private readonly Func<User, ValueTask<Options>> _factory;
 
-    private ClusterOptionsSource(Func<User, ValueTask<Options>> factory)
+    private readonly string _description;
+
+    private ClusterOptionsSource(Func<User, ValueTask<Options>> factory, string description)
     {
         _factory = factory;
+        _description = description;
     }
 
     /// <summary>No options: users can set nothing.</summary>
@@ -23,21 +26,21 @@ public sealed class ClusterOptionsSource
     public static ClusterOptionsSource FromOptions(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new(_ => ValueTask.FromResult(options));
+        return new(_ => ValueTask.FromResult(options), options.Fields.Count == 0 ? "no options" : $"options {string.Join(", ", options.Fields.Select(f => f.Field))}");
     }
 
     /// <summary>Options chosen per user.</summary>
     public static ClusterOptionsSource FromFunction(Func<User, Options> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        return new(user => ValueTask.FromResult(factory(user)));
+        return new(user => ValueTask.FromResult(factory(user)), "a function of the user");
     }
 
     /// <summary>Options chosen per user, asynchronously.</summary>
     public static ClusterOptionsSource FromFunction(Func<User, Task<Options>> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        return new(user => new ValueTask<Options>(factory(user)));
+        return new(user => new ValueTask<Options>(factory(user)), "an asynchronous function of the user");
     }
 
     /// <summary>The same options for every user.</summary>
@@ -48,6 +51,9 @@ public sealed class ClusterOptionsSource
 
     /// <summary>Options chosen per user, asynchronously.</summary>
     public static implicit operator ClusterOptionsSource(Func<User, Task<Options>> factory) => FromFunction(factory);
+
+    /// <summary>Describes the source, for help texts and logs.</summary>
+    public override string ToString() => _description;
 
     /// <summary>The options for <paramref name="user"/>.</summary>
     public ValueTask<Options> GetAsync(User user) => _factory(user);

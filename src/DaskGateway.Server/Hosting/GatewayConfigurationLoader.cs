@@ -24,9 +24,12 @@ internal static class GatewayConfigurationLoader
     }
 
     /// <exception cref="ConfigurationException">The configuration has errors; all of them are listed.</exception>
-    public static GatewayComponents Load(GatewayConfig config, ConfigurableTypes types)
+    /// <param name="config">The recorded settings.</param>
+    /// <param name="types">The configurable classes.</param>
+    /// <param name="errors">Errors found while recording (malformed flags), reported with the others.</param>
+    public static GatewayComponents Load(GatewayConfig config, ConfigurableTypes types, ConfigErrors? errors = null)
     {
-        var errors = new ConfigErrors();
+        errors ??= new ConfigErrors();
         var binder = new SettingsBinder(config, types);
         binder.Validate(errors);
 

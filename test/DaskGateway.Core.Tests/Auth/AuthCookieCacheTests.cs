@@ -21,16 +21,49 @@ public sealed class AuthCookieCacheTests
     }
 
     [Fact]
-    public void EveryAuthentication_GetsItsOwnValue()
+    public void RepeatedAuthentication_ReusesAFreshValue_SoTheCacheStaysSmall()
     {
-        var cache = new AuthCookieCache(new FakeTimeProvider(), TimeSpan.FromSeconds(300));
+        var time = new FakeTimeProvider();
+        var cache = new AuthCookieCache(time, TimeSpan.FromSeconds(300));
 
         var first = cache.Issue(new User("alice"));
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.Equal(first, cache.Issue(new User("alice")));
+        }
+
+        Assert.Equal(1, cache.Count);
+        Assert.Matches("^[0-9a-f]{32}$", first);
+        Assert.NotEqual(first, cache.Issue(new User("bob")));
+        Assert.False(cache.TryGet("not-issued", out _));
+    }
+
+    [Fact]
+    public void ValueWithLessThanHalfItsLifeLeft_IsNotHandedOutAgain()
+    {
+        var time = new FakeTimeProvider();
+        var cache = new AuthCookieCache(time, TimeSpan.FromSeconds(300));
+        var first = cache.Issue(new User("alice"));
+
+        time.Advance(TimeSpan.FromSeconds(150));
         var second = cache.Issue(new User("alice"));
 
         Assert.NotEqual(first, second);
-        Assert.Matches("^[0-9a-f]{32}$", first);
-        Assert.False(cache.TryGet("not-issued", out _));
+        Assert.True(cache.TryGet(first, out _));
+        Assert.True(cache.TryGet(second, out _));
+    }
+
+    [Fact]
+    public void ChangedGroups_GetANewValue()
+    {
+        var cache = new AuthCookieCache(new FakeTimeProvider(), TimeSpan.FromSeconds(300));
+        var first = cache.Issue(new User("alice", new HashSet<string> { "a" }));
+
+        var second = cache.Issue(new User("alice", new HashSet<string> { "a", "b" }));
+
+        Assert.NotEqual(first, second);
+        Assert.True(cache.TryGet(second, out var user));
+        Assert.Contains("b", user.Groups);
     }
 
     [Fact]
