@@ -18,4 +18,10 @@ public abstract class Backend
     [Description("The cluster config class used for new clusters.")]
     [ClassSetting(typeof(ClusterConfig))]
     public virtual Type ClusterConfigClass { get; set; } = typeof(ClusterConfig);
+
+    /// <summary>Called once before the gateway serves.</summary>
+    public virtual Task SetupAsync(IServiceProvider services, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Called once when the gateway shuts down, after clusters were handled.</summary>
+    public virtual Task CleanupAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
