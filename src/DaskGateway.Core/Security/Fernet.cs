@@ -77,18 +77,18 @@ internal sealed class Fernet
     }
 
     /// <summary>Decrypts an ASCII token; false for anything that is not a valid token for this key.</summary>
-    public bool TryDecrypt(ReadOnlySpan<byte> token, out byte[] plaintext)
-    {
-        plaintext = [];
-        return UrlSafeBase64.TryDecode(token, acceptStandardAlphabet: false, out var data) && TryDecryptData(data, out plaintext);
-    }
+    public bool TryDecrypt(ReadOnlySpan<byte> token, out byte[] plaintext) => TryDecryptData(DecodeToken(token), out plaintext);
 
     /// <summary>Decrypts a token; false for anything that is not a valid token for this key.</summary>
-    public bool TryDecrypt(ReadOnlySpan<char> token, out byte[] plaintext)
-    {
-        plaintext = [];
-        return UrlSafeBase64.TryDecode(token, acceptStandardAlphabet: false, out var data) && TryDecryptData(data, out plaintext);
-    }
+    public bool TryDecrypt(ReadOnlySpan<char> token, out byte[] plaintext) => TryDecryptData(DecodeToken(token), out plaintext);
+
+    /// <summary>The bytes of a token, or none when it is not strict URL-safe base64.</summary>
+    internal static byte[] DecodeToken(ReadOnlySpan<byte> token) =>
+        UrlSafeBase64.TryDecode(token, acceptStandardAlphabet: false, out var data) ? data : [];
+
+    /// <inheritdoc cref="DecodeToken(ReadOnlySpan{byte})"/>
+    internal static byte[] DecodeToken(ReadOnlySpan<char> token) =>
+        UrlSafeBase64.TryDecode(token, acceptStandardAlphabet: false, out var data) ? data : [];
 
     /// <summary>Decrypts a token already decoded from base64; the MAC is checked before anything is decrypted.</summary>
     internal bool TryDecryptData(ReadOnlySpan<byte> data, out byte[] plaintext)

@@ -22,18 +22,10 @@ internal sealed class MultiFernet
     public byte[] Encrypt(ReadOnlySpan<byte> plaintext) => _fernets[0].Encrypt(plaintext);
 
     /// <summary>Decrypts an ASCII token made with any of the keys.</summary>
-    public bool TryDecrypt(ReadOnlySpan<byte> token, out byte[] plaintext)
-    {
-        plaintext = [];
-        return UrlSafeBase64.TryDecode(token, acceptStandardAlphabet: false, out var data) && TryDecryptData(data, out plaintext);
-    }
+    public bool TryDecrypt(ReadOnlySpan<byte> token, out byte[] plaintext) => TryDecryptData(Fernet.DecodeToken(token), out plaintext);
 
     /// <summary>Decrypts a token made with any of the keys.</summary>
-    public bool TryDecrypt(ReadOnlySpan<char> token, out byte[] plaintext)
-    {
-        plaintext = [];
-        return UrlSafeBase64.TryDecode(token, acceptStandardAlphabet: false, out var data) && TryDecryptData(data, out plaintext);
-    }
+    public bool TryDecrypt(ReadOnlySpan<char> token, out byte[] plaintext) => TryDecryptData(Fernet.DecodeToken(token), out plaintext);
 
     private bool TryDecryptData(byte[] data, out byte[] plaintext)
     {
