@@ -110,8 +110,8 @@ internal sealed partial class Reconciler<TKey> : IDisposable
             }
             catch (Exception e)
             {
-                LogReconcileFailed(e, key);
-                _queue.EnqueueBackoff(key);
+                var retryDelay = _queue.EnqueueBackoff(key);
+                LogReconcileFailed(e, key, retryDelay);
             }
             finally
             {
@@ -120,6 +120,6 @@ internal sealed partial class Reconciler<TKey> : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "Error while reconciling {Key}")]
-    private partial void LogReconcileFailed(Exception exception, TKey key);
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "Error while reconciling {Key}, retrying in {RetryDelay}")]
+    private partial void LogReconcileFailed(Exception exception, TKey key, TimeSpan retryDelay);
 }

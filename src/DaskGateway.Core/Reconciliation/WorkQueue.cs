@@ -124,12 +124,17 @@ internal sealed class WorkQueue<TKey> : IDisposable
         }
     }
 
-    /// <summary>Records a failure of <paramref name="key"/> and schedules it after its backoff (upstream's <c>put_backoff</c>).</summary>
-    public void EnqueueBackoff(TKey key)
+    /// <summary>
+    /// Records a failure of <paramref name="key"/> and schedules it after its backoff (upstream's
+    /// <c>put_backoff</c>); returns that backoff (the key comes sooner if it was scheduled sooner).
+    /// </summary>
+    public TimeSpan EnqueueBackoff(TKey key)
     {
         lock (_lock)
         {
-            EnqueueAfterLocked(key, _backoff.Failure(key));
+            var delay = _backoff.Failure(key);
+            EnqueueAfterLocked(key, delay);
+            return delay;
         }
     }
 
