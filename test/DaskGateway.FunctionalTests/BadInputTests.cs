@@ -67,7 +67,7 @@ public sealed class BadInputTests
         Assert.Equal([name], listed.AsObject().Select(p => p.Key));
         Assert.Equal("RUNNING", listed[name]!["status"]!.GetValue<string>());
         Assert.Empty(scheduler.Messages);
-        Assert.Equal(0, gateway.Clusters.ActiveClusters().Single().Count);
+        Assert.Equal(0, gateway.ActiveClusters().Single().Count);
     }
 
     private static async Task CheckHeartbeatsAsync(TestGateway gateway, string name, FakeScheduler scheduler)

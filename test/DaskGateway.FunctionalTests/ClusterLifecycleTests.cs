@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json.Nodes;
 using DaskGateway.Tests.Infrastructure;
 
 namespace DaskGateway.Tests;
@@ -15,21 +14,6 @@ public sealed class ClusterLifecycleTests
         using var response = await SchedulerSide.HeartbeatAsync(gateway.PrivateAddress, cluster, scheduler.Token, SchedulerSide.Heartbeat(scheduler.ApiAddress, count));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return scheduler;
-    }
-
-    private static async Task<JsonNode> WaitForStatusAsync(GatewayClient client, string cluster, string status)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var body = await client.GetJsonAsync($"api/v1/clusters/{cluster}?wait");
-            if (body["status"]!.GetValue<string>() == status)
-            {
-                return body;
-            }
-
-            await Task.Delay(50, timeout.Token);
-        }
     }
 
     [Fact]
@@ -68,7 +52,7 @@ public sealed class ClusterLifecycleTests
         var running = await waiting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         if (running["status"]!.GetValue<string>() != "RUNNING")
         {
-            running = await WaitForStatusAsync(alice, name, "RUNNING");
+            running = await alice.WaitForStatusAsync(name, "RUNNING");
         }
 
         Assert.Equal($"/clusters/{name}/status", running["dashboard_route"]!.GetValue<string>());
@@ -102,8 +86,7 @@ public sealed class ClusterLifecycleTests
         }
 
         Assert.Empty((await alice.GetJsonAsync("api/v1/clusters/")).AsObject());
-        var final = await alice.GetJsonAsync($"api/v1/clusters/{name}");
-        Assert.Equal("STOPPED", final["status"]!.GetValue<string>());
+        var final = await alice.WaitForStatusAsync(name, "STOPPED");
         Assert.NotNull(final["stop_time"]);
         Assert.Null(final["tls_cert"]);
         Assert.Equal([name], (await alice.GetJsonAsync("api/v1/clusters/?status=STOPPED")).AsObject().Select(p => p.Key));
@@ -171,6 +154,8 @@ public sealed class ClusterLifecycleTests
         {
         }
 
+        await alice.WaitForStatusAsync(stopped, "STOPPED");
+
         Assert.Equal([pending], (await alice.GetJsonAsync("api/v1/clusters/?status=running,PENDING")).AsObject().Select(p => p.Key));
         Assert.Equal([stopped, pending], (await alice.GetJsonAsync("api/v1/clusters/?status=STOPPED,Pending")).AsObject().Select(p => p.Key));
         using var invalid = await alice.GetAsync("api/v1/clusters/?status=running,foo");
@@ -199,7 +184,7 @@ public sealed class ClusterLifecycleTests
         using var alice = gateway.Client("alice");
         var name = await alice.CreateClusterAsync();
         await using var scheduler = await MakeRunningAsync(gateway, name);
-        await WaitForStatusAsync(alice, name, "RUNNING");
+        await alice.WaitForStatusAsync(name, "RUNNING");
 
         using (var scale = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 5 }))
         {
@@ -242,14 +227,16 @@ public sealed class ClusterLifecycleTests
         using var alice = gateway.Client("alice");
         var name = await alice.CreateClusterAsync();
         await using var scheduler = await MakeRunningAsync(gateway, name);
-        await WaitForStatusAsync(alice, name, "RUNNING");
+        await alice.WaitForStatusAsync(name, "RUNNING");
         scheduler.CommStatus = HttpStatusCode.InternalServerError;
 
         using var scale = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 1 });
 
         Assert.Equal($"cluster {name} is not running", await GatewayClient.ReadErrorAsync(scale, HttpStatusCode.Conflict));
         Assert.Equal(3, scheduler.Attempts);
-        Assert.Equal("FAILED", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
+        await alice.WaitForStatusAsync(name, "FAILED");
+        var events = await alice.GetJsonAsync($"api/v1/clusters/{name}/events");
+        Assert.Contains(events["events"]!.AsArray(), e => e!["message"]!.GetValue<string>().Contains("did not accept a scale or adapt request after 3 attempts", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -281,7 +268,7 @@ public sealed class ClusterLifecycleTests
         using var stop = await SchedulerSide.StopAsync(gateway.PrivateAddress, name, gateway.TokenOf(name));
 
         Assert.Equal(HttpStatusCode.NoContent, stop.StatusCode);
-        Assert.Equal("STOPPED", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
+        await alice.WaitForStatusAsync(name, "STOPPED");
     }
 
     [Fact]
@@ -292,6 +279,6 @@ public sealed class ClusterLifecycleTests
         var name = await alice.CreateClusterAsync();
         await using var scheduler = await MakeRunningAsync(gateway, name, count: 10);
 
-        Assert.True(gateway.Clusters.ActiveClusters().Single().Count == 3);
+        Assert.True(gateway.ActiveClusters().Single().Count == 3);
     }
 }

@@ -60,7 +60,7 @@ public sealed class ClusterOptionsTests
         Assert.Equal(
             """{"worker_cores":2,"worker_memory":1.0,"profile":"large","queue":"default","keep":false,"env":{"A":"1"}}""",
             cluster["options"]!.ToJsonString());
-        var config = gateway.Clusters.ActiveClusters().Single().Config;
+        var config = gateway.ActiveClusters().Single().Config;
         Assert.Equal(2, config.WorkerCores);
         Assert.Equal(1L << 30, config.WorkerMemory.Bytes);
         Assert.Equal("1", config.Environment["A"]);
@@ -105,7 +105,7 @@ public sealed class ClusterOptionsTests
         using var response = await alice.SendAsync(HttpMethod.Post, "api/v1/clusters/", body);
 
         Assert.Equal(message, await GatewayClient.ReadErrorAsync(response, HttpStatusCode.UnprocessableEntity));
-        Assert.Empty(gateway.Clusters.ActiveClusters());
+        Assert.Empty(gateway.ActiveClusters());
     }
 
     [Fact]

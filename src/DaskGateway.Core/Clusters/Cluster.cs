@@ -1,14 +1,18 @@
+using System.Text.Json.Nodes;
 using DaskGateway.Security;
 
 namespace DaskGateway.Clusters;
 
 /// <summary>
-/// One cluster's record. Mutable fields are changed only under <see cref="SyncRoot"/> by the
-/// <see cref="ClusterManager"/>; readers take a <see cref="Snapshot"/>.
+/// One cluster's record in memory, with its workers. Mutable fields are changed only under
+/// <see cref="SyncRoot"/>; readers that need a consistent view take a <see cref="Snapshot"/>.
 /// </summary>
 internal sealed class Cluster
 {
+    public const int MaxEvents = 200;
+
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<ClusterEvent> _events = [];
 
     public Cluster(string name, string username, string token, IReadOnlyDictionary<string, object?> options, ClusterConfig config, long startTime)
     {
@@ -20,7 +24,7 @@ internal sealed class Cluster
         StartTime = startTime;
     }
 
-    public object SyncRoot { get; } = new();
+    public Lock SyncRoot { get; } = new();
 
     public string Name { get; }
 
@@ -40,6 +44,7 @@ internal sealed class Cluster
 
     public JobStatus Target { get; set; } = JobStatus.Running;
 
+    /// <summary>The number of workers the scheduler wants.</summary>
     public int Count { get; set; }
 
     public ClusterCredentials? Credentials { get; set; }
@@ -52,7 +57,16 @@ internal sealed class Cluster
 
     public long? StopTime { get; set; }
 
+    /// <summary>What the backend last reported while starting the scheduler.</summary>
+    public JsonObject State { get; set; } = [];
+
+    /// <summary>When the scheduler last reported (ms); kept in memory only.</summary>
     public long LastHeartbeat { get; set; }
+
+    /// <summary>Consecutive worker start failures; a running worker resets it.</summary>
+    public int WorkerStartFailures { get; set; }
+
+    public Dictionary<string, Worker> Workers { get; } = new(StringComparer.Ordinal);
 
     /// <summary>True while the cluster has not been asked to stop (protocol.md §4.1).</summary>
     public bool IsActive => Target < JobStatus.Stopped;
@@ -61,6 +75,33 @@ internal sealed class Cluster
     public Task Ready => _ready.Task;
 
     public void SignalReady() => _ready.TrySetResult();
+
+    /// <summary>Workers that are running or on their way (their target is RUNNING).</summary>
+    public IEnumerable<Worker> ActiveWorkers => Workers.Values.Where(w => w.Target == JobStatus.Running && w.Status < JobStatus.Stopped);
+
+    public bool AllWorkersStopped => Workers.Values.All(w => w.Status >= JobStatus.Stopped);
+
+    public void AddEvent(ClusterEvent clusterEvent)
+    {
+        lock (_events)
+        {
+            if (_events.Count == MaxEvents)
+            {
+                // Keep the first events (how the cluster started) and the most recent ones.
+                _events.RemoveAt(MaxEvents / 2);
+            }
+
+            _events.Add(clusterEvent);
+        }
+    }
+
+    public IReadOnlyList<ClusterEvent> Events()
+    {
+        lock (_events)
+        {
+            return [.. _events];
+        }
+    }
 
     public ClusterSnapshot Snapshot()
     {
@@ -91,3 +132,6 @@ internal sealed record ClusterSnapshot(
     ClusterCredentials? Credentials,
     string? DashboardRoute,
     bool IsActive);
+
+/// <summary>One entry of a cluster's timeline.</summary>
+internal sealed record ClusterEvent(long Time, string Kind, string Message);

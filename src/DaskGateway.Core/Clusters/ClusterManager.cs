@@ -4,43 +4,40 @@ using System.Text;
 using System.Text.Json;
 using DaskGateway.Auth;
 using DaskGateway.Backends;
-using DaskGateway.Security;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Clusters;
 
 /// <summary>
-/// The clusters' life cycle as the API sees it: create, list, wait, scale, adapt, stop, and the
-/// scheduler's heartbeats. Until a backend starts processes, a cluster becomes RUNNING when its
-/// scheduler first heartbeats with its addresses.
+/// The clusters as the API sees them: create, list, wait, scale, adapt, stop, events, and the
+/// scheduler's heartbeats. Changes of state are the <see cref="ClusterReconciler"/>'s work.
 /// </summary>
-internal sealed partial class ClusterManager : IDisposable
+internal sealed partial class ClusterManager
 {
     /// <summary>How long <c>GET ...?wait</c> holds a request (protocol.md §1.5).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(20);
 
-    private readonly IClusterStore _store;
+    private readonly ClusterRegistry _store;
+    private readonly ClusterReconciler _reconciler;
     private readonly Backend _backend;
     private readonly IClusterConfigFactory _configFactory;
-    private readonly ClusterCredentialFactory _credentials;
     private readonly ISchedulerClient _schedulers;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ClusterManager> _logger;
-    private readonly CancellationTokenSource _stopping = new();
 
     public ClusterManager(
-        IClusterStore store,
+        ClusterRegistry registry,
+        ClusterReconciler reconciler,
         Backend backend,
         IClusterConfigFactory configFactory,
-        ClusterCredentialFactory credentials,
         ISchedulerClient schedulers,
         TimeProvider timeProvider,
         ILogger<ClusterManager> logger)
     {
-        _store = store;
+        _store = registry;
+        _reconciler = reconciler;
         _backend = backend;
         _configFactory = configFactory;
-        _credentials = credentials;
         _schedulers = schedulers;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -88,9 +85,7 @@ internal sealed partial class ClusterManager : IDisposable
         }
 
         var cluster = new Cluster(NewId(), user.Name, NewId(), parsed, config, Now());
-        _store.Add(cluster);
-        LogCreated(cluster.Name, user.Name);
-        _ = Task.Run(() => StartAsync(cluster), CancellationToken.None);
+        await _reconciler.AddAsync(cluster);
         return cluster.Name;
     }
 
@@ -139,7 +134,7 @@ internal sealed partial class ClusterManager : IDisposable
     }
 
     /// <summary>Stops a cluster on behalf of a user (who must own it) or of its scheduler (<paramref name="user"/> null).</summary>
-    public ApiError? Stop(User? user, string name)
+    public async Task<ApiError?> StopAsync(User? user, string name)
     {
         if (!_store.TryGet(name, out var cluster))
         {
@@ -151,7 +146,7 @@ internal sealed partial class ClusterManager : IDisposable
             return ApiError.Forbidden(user.Name, "stop", name);
         }
 
-        RequestStop(cluster, JobStatus.Stopped, user is null ? "stopped by its scheduler" : $"stopped by {user.Name}");
+        await _reconciler.RequestStopAsync(cluster, JobStatus.Stopped, user is null ? "stopped by its scheduler (idle timeout)" : $"stopped by {user.Name}");
         return null;
     }
 
@@ -218,14 +213,25 @@ internal sealed partial class ClusterManager : IDisposable
             Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(cluster.Token));
     }
 
+    /// <summary>The cluster's timeline, for its owner or an admin.</summary>
+    public ApiResult<IReadOnlyList<ClusterEvent>> GetEvents(User user, string name)
+    {
+        var found = FindForUser(user, name, "view");
+        return found.Error is { } error ? error : (ApiResult<IReadOnlyList<ClusterEvent>>)found.Value!.Events().ToList();
+    }
+
     /// <summary>Handles a scheduler's heartbeat (protocol.md §3.5); unknown or stopping clusters are ignored.</summary>
-    public void OnHeartbeat(string name, Heartbeat heartbeat)
+    public async Task OnHeartbeatAsync(string name, Heartbeat heartbeat)
     {
         if (!_store.TryGet(name, out var cluster))
         {
             return;
         }
 
+        var changedWorkers = new List<Worker>();
+        var enqueueCluster = false;
+        var persistCluster = false;
+        string? lostWorkers = null;
         lock (cluster.SyncRoot)
         {
             if (!cluster.IsActive)
@@ -234,99 +240,106 @@ internal sealed partial class ClusterManager : IDisposable
             }
 
             cluster.LastHeartbeat = Now();
-            if (cluster.Status < JobStatus.Running)
+            if (cluster.Status < JobStatus.Running && cluster.SchedulerAddress != heartbeat.SchedulerAddress)
             {
+                // Addresses are learned from the first heartbeat (protocol.md §3.5 step 2).
                 cluster.SchedulerAddress = heartbeat.SchedulerAddress;
                 cluster.DashboardAddress = heartbeat.DashboardAddress;
                 cluster.ApiAddress = heartbeat.ApiAddress;
+                enqueueCluster = persistCluster = true;
             }
 
-            var count = heartbeat.Count;
-            if (cluster.Config.WorkerLimit is { } limit && count > limit)
+            var count = Math.Min(heartbeat.Count, cluster.Config.WorkerLimit ?? int.MaxValue);
+            if (count != cluster.Count)
             {
-                count = limit;
+                cluster.Count = count;
+                enqueueCluster = persistCluster = true;
             }
 
-            cluster.Count = count;
-            Advance(cluster);
-        }
-    }
-
-    public IReadOnlyList<Cluster> ActiveClusters() => [.. _store.ListAll().Where(c => c.IsActive)];
-
-    /// <summary>Stops every active cluster, as a gateway shutting down does (protocol.md §4.9).</summary>
-    public void StopAll(JobStatus target, string reason)
-    {
-        foreach (var cluster in ActiveClusters())
-        {
-            RequestStop(cluster, target, reason);
-        }
-    }
-
-    public void Dispose()
-    {
-        _stopping.Cancel();
-        _stopping.Dispose();
-    }
-
-    private async Task StartAsync(Cluster cluster)
-    {
-        try
-        {
-            var credentials = await _credentials.CreateAsync(cluster.Name, _stopping.Token);
-            lock (cluster.SyncRoot)
+            var active = heartbeat.ActiveWorkers.ToHashSet(StringComparer.Ordinal);
+            var closing = heartbeat.ClosingWorkers.ToHashSet(StringComparer.Ordinal);
+            var closed = heartbeat.ClosedWorkers.ToHashSet(StringComparer.Ordinal);
+            var pending = new List<Worker>();
+            var lost = new List<string>();
+            foreach (var worker in cluster.Workers.Values.Where(w => w.Status < JobStatus.Stopped))
             {
-                cluster.Credentials = credentials;
-                Advance(cluster);
+                if (closing.Contains(worker.Name))
+                {
+                    if (worker.Status != JobStatus.Running || !worker.CloseExpected)
+                    {
+                        worker.Status = JobStatus.Running;
+                        worker.CloseExpected = true;
+                        changedWorkers.Add(worker);
+                    }
+                }
+                else if (active.Contains(worker.Name))
+                {
+                    if (worker.Status != JobStatus.Running)
+                    {
+                        worker.Status = JobStatus.Running;
+                        cluster.WorkerStartFailures = 0;
+                        changedWorkers.Add(worker);
+                    }
+                }
+                else if (closed.Contains(worker.Name))
+                {
+                    if (worker.Target < JobStatus.Stopped)
+                    {
+                        worker.Target = worker.CloseExpected ? JobStatus.Stopped : JobStatus.Failed;
+                        changedWorkers.Add(worker);
+                    }
+                }
+                else if (worker.Status == JobStatus.Running && worker.Target == JobStatus.Running)
+                {
+                    // Upstream asserts here and answers 500 (protocol.md §12.9): a worker we saw running
+                    // that the scheduler no longer knows at all. It is gone; replace it.
+                    worker.Target = JobStatus.Failed;
+                    changedWorkers.Add(worker);
+                    lost.Add(worker.Name);
+                }
+                else if (worker.Status < JobStatus.Running && worker.Target == JobStatus.Running)
+                {
+                    pending.Add(worker);
+                }
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception e)
-        {
-            LogStartFailed(e, cluster.Name);
-            RequestStop(cluster, JobStatus.Failed, $"failed to start: {e.Message}");
-        }
-    }
 
-    /// <summary>Moves a cluster forward as far as what is known allows. Call under the cluster's lock.</summary>
-    private void Advance(Cluster cluster)
-    {
-        if (cluster.Target != JobStatus.Running)
-        {
-            return;
-        }
-
-        if (cluster.Status == JobStatus.Created && cluster.Credentials is not null)
-        {
-            cluster.Status = JobStatus.Submitted;
-        }
-
-        if (cluster.Status == JobStatus.Submitted && cluster.SchedulerAddress.Length > 0)
-        {
-            cluster.Status = JobStatus.Running;
-            cluster.SignalReady();
-            LogRunning(cluster.Name, cluster.SchedulerAddress);
-        }
-    }
-
-    private void RequestStop(Cluster cluster, JobStatus target, string reason)
-    {
-        lock (cluster.SyncRoot)
-        {
-            if (!cluster.IsActive)
+            // Trim pending workers the scheduler no longer needs, those not yet submitted first.
+            var surplus = active.Count + pending.Count - cluster.Count;
+            foreach (var worker in pending.OrderBy(w => w.Status).Take(Math.Max(surplus, 0)))
             {
-                return;
+                worker.Target = JobStatus.Stopped;
+                worker.CloseExpected = true;
+                changedWorkers.Add(worker);
             }
 
-            cluster.Target = target;
-            cluster.Status = target;
-            cluster.StopTime = Now();
-            cluster.SignalReady();
+            if (lost.Count > 0)
+            {
+                lostWorkers = string.Join(", ", lost);
+            }
         }
 
-        LogStopped(cluster.Name, target, reason);
+        foreach (var worker in changedWorkers.Distinct())
+        {
+            await _reconciler.PersistAsync(worker);
+            if (worker.Target >= JobStatus.Stopped)
+            {
+                _reconciler.Enqueue(worker);
+            }
+        }
+
+        if (lostWorkers is not null)
+        {
+            await _reconciler.PersistAsync(cluster, "worker-lost", $"the scheduler no longer reports worker(s) {lostWorkers}; replacing them");
+        }
+        else if (persistCluster)
+        {
+            await _reconciler.PersistAsync(cluster);
+        }
+
+        if (enqueueCluster || changedWorkers.Count > 0)
+        {
+            _reconciler.Enqueue(cluster);
+        }
     }
 
     private async Task<ApiError?> ForwardAsync(Cluster cluster, string body, CancellationToken cancellationToken)
@@ -347,7 +360,7 @@ internal sealed partial class ClusterManager : IDisposable
             return null;
         }
 
-        RequestStop(cluster, JobStatus.Failed, "its scheduler did not accept a scale request after 3 attempts");
+        await _reconciler.RequestStopAsync(cluster, JobStatus.Failed, "the scheduler did not accept a scale or adapt request after 3 attempts");
         return ApiError.NotRunning(cluster.Name);
     }
 
@@ -366,18 +379,6 @@ internal sealed partial class ClusterManager : IDisposable
     private static string NewId() => Guid.NewGuid().ToString("N");
 
     private long Now() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Created cluster {ClusterName} for user {UserName}")]
-    private partial void LogCreated(string clusterName, string userName);
-
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Cluster {ClusterName} is running, scheduler at {SchedulerAddress}")]
-    private partial void LogRunning(string clusterName, string schedulerAddress);
-
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Cluster {ClusterName} {Status}: {Reason}")]
-    private partial void LogStopped(string clusterName, JobStatus status, string reason);
-
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Error, Message = "Cluster {ClusterName} failed to start")]
-    private partial void LogStartFailed(Exception exception, string clusterName);
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "Cluster options for user {UserName} could not be made")]
     private partial void LogOptionsFailed(Exception exception, string userName);

@@ -18,13 +18,11 @@ internal sealed partial class SchedulerClient : ISchedulerClient
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
     private readonly HttpClient _http;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger<SchedulerClient> _logger;
 
-    public SchedulerClient(HttpClient http, TimeProvider timeProvider, ILogger<SchedulerClient> logger)
+    public SchedulerClient(HttpClient http, ILogger<SchedulerClient> logger)
     {
         _http = http;
-        _timeProvider = timeProvider;
         _logger = logger;
     }
 
@@ -56,7 +54,8 @@ internal sealed partial class SchedulerClient : ISchedulerClient
                 return false;
             }
 
-            await Task.Delay(delay, _timeProvider, cancellationToken);
+            // Real time even when tests fake the clock: these pauses sit inside one HTTP request.
+            await Task.Delay(delay, TimeProvider.System, cancellationToken);
             delay = delay * 2 < MaxRetryDelay ? delay * 2 : MaxRetryDelay;
         }
     }

@@ -41,6 +41,7 @@ internal sealed partial class GatewayApi
         Scale,
         Adapt,
         Heartbeat,
+        Events,
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -85,6 +86,7 @@ internal sealed partial class GatewayApi
             (Route.Scale, "POST") => _authentication.HandleAsync(context, user => ScaleAsync(context, user, name)),
             (Route.Adapt, "POST") => _authentication.HandleAsync(context, user => AdaptAsync(context, user, name)),
             (Route.Heartbeat, "POST") => HeartbeatAsync(context, name),
+            (Route.Events, "GET") => _authentication.HandleAsync(context, user => Task.FromResult(GetEvents(user, name))),
             (Route.None, _) => ApiResponse.WriteErrorAsync(context, StatusCodes.Status404NotFound, "Not Found"),
             _ => MethodNotAllowedAsync(context, route),
         };
@@ -127,6 +129,7 @@ internal sealed partial class GatewayApi
             "scale" => Route.Scale,
             "adapt" => Route.Adapt,
             "heartbeat" => Route.Heartbeat,
+            "events" => Route.Events,
             _ => Route.None,
         };
         return (route, route == Route.None ? "" : name.ToString());
@@ -139,6 +142,7 @@ internal sealed partial class GatewayApi
             Route.Clusters => "GET, POST",
             Route.Cluster => "GET, DELETE",
             Route.Scale or Route.Adapt or Route.Heartbeat => "POST",
+            Route.Events => "GET",
             _ => "GET",
         };
         context.Response.Headers.Allow = allowed;
@@ -247,16 +251,16 @@ internal sealed partial class GatewayApi
         {
             if (_clusters.IsClusterToken(name, token, out _))
             {
-                _clusters.Stop(user: null, name);
+                await _clusters.StopAsync(user: null, name);
                 await ApiResponse.Empty(StatusCodes.Status204NoContent).WriteAsync(context);
                 return;
             }
         }
 
-        await _authentication.HandleAsync(context, user =>
+        await _authentication.HandleAsync(context, async user =>
         {
-            var error = _clusters.Stop(user, name);
-            return Task.FromResult(error is null ? ApiResponse.Empty(StatusCodes.Status204NoContent) : ApiResponse.Error(error));
+            var error = await _clusters.StopAsync(user, name);
+            return error is null ? ApiResponse.Empty(StatusCodes.Status204NoContent) : ApiResponse.Error(error);
         });
     }
 
@@ -353,10 +357,34 @@ internal sealed partial class GatewayApi
 
         if (exists)
         {
-            _clusters.OnHeartbeat(name, heartbeat);
+            await _clusters.OnHeartbeatAsync(name, heartbeat);
         }
 
         await ApiResponse.Empty(StatusCodes.Status200OK).WriteAsync(context);
+    }
+
+    /// <summary>The cluster's timeline (our route; the client never reads it): <c>{"events": [{"time", "kind", "message"}]}</c>.</summary>
+    private ApiResponse GetEvents(User user, string name)
+    {
+        var events = _clusters.GetEvents(user, name);
+        return events.Error is { } error
+            ? ApiResponse.Error(error)
+            : ApiResponse.Json(200, writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteStartArray("events");
+                foreach (var clusterEvent in events.Value!)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("time", clusterEvent.Time);
+                    writer.WriteString("kind", clusterEvent.Kind);
+                    writer.WriteString("message", clusterEvent.Message);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            });
     }
 
     private static ApiResponse ScaleReplyResponse(ApiResult<ScaleReply> result) => result.Error is { } error

@@ -1,6 +1,8 @@
 using DaskGateway.Auth;
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
+using DaskGateway.Configuration;
+using DaskGateway.Storage;
 
 namespace DaskGateway.Hosting;
 
@@ -10,4 +12,6 @@ internal sealed record GatewayComponents(
     ProxySettings Proxy,
     Authenticator Authenticator,
     Backend Backend,
-    IClusterConfigFactory ClusterConfigFactory);
+    IClusterConfigFactory ClusterConfigFactory,
+    ConfigurableTypes Types,
+    IClusterStore Store);

@@ -2,6 +2,7 @@ using DaskGateway.Auth;
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
+using DaskGateway.Storage;
 
 namespace DaskGateway.Hosting;
 
@@ -56,6 +57,10 @@ internal static class GatewayConfigurationLoader
         }
 
         var backend = binder.Create<Backend>(gateway.BackendClass, errors);
+        if (backend is not DBBackendBase)
+        {
+            Add(config, errors, "DaskGateway", nameof(GatewaySettings.BackendClass), $"{backend.GetType().Name} is not supported yet: backends must derive from DBBackendBase");
+        }
 
         // A cluster config is made for every new cluster; making one now surfaces configuration
         // mistakes at startup instead of at the first user's request.
@@ -66,7 +71,8 @@ internal static class GatewayConfigurationLoader
         }
 
         errors.ThrowIfAny();
-        return new GatewayComponents(gateway, proxy, authenticator, backend, new BinderClusterConfigFactory(binder));
+        var store = new InMemoryClusterStore();
+        return new GatewayComponents(gateway, proxy, authenticator, backend, new BinderClusterConfigFactory(binder), types, store);
     }
 
     private static void CheckAddress(GatewayConfig config, ConfigErrors errors, string section, string setting, string value)

@@ -1,6 +1,7 @@
 using System.Net;
 using DaskGateway.Api;
 using DaskGateway.Auth;
+using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Security;
 using Microsoft.AspNetCore.Connections.Features;
@@ -36,10 +37,16 @@ internal static class GatewayHost
         services.AddSingleton(components.Authenticator);
         services.AddSingleton(components.Backend);
         services.AddSingleton(components.ClusterConfigFactory);
-        services.AddSingleton<IClusterStore, InMemoryClusterStore>();
+        services.AddSingleton((DBBackendBase)components.Backend);
+        services.AddSingleton(components.Types);
+        services.AddSingleton(components.Store);
+        services.AddSingleton<ClusterRegistry>();
+        services.AddSingleton<ClusterRecords>();
         services.AddSingleton<ClusterCredentialFactory>();
+        services.AddSingleton<ClusterReconciler>();
         services.AddSingleton<ClusterManager>();
         services.AddHttpClient<ISchedulerClient, SchedulerClient>(http => http.Timeout = TimeSpan.FromSeconds(10));
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddSingleton(provider => new AuthCookieCache(
             provider.GetRequiredService<TimeProvider>(),
             TimeSpan.FromSeconds(components.Authenticator.CacheMaxAge)));
@@ -59,12 +66,27 @@ internal static class GatewayHost
         return app;
     }
 
-    /// <summary>The addresses the gateway listens on, once started (ports chosen for port 0 included).</summary>
-    public static (Uri Public, Uri Private) GetAddresses(WebApplication app)
+    /// <summary>The API URL schedulers report to: the configured one, else the private API address.</summary>
+    public static string SchedulerApiUrl(DBBackendBase backend, Uri privateAddress)
     {
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
-        var proxy = app.Services.GetRequiredService<ProxySettings>();
-        var gateway = app.Services.GetRequiredService<GatewaySettings>();
+        if (backend.ApiUrl.Length > 0)
+        {
+            return backend.ApiUrl.TrimEnd('/');
+        }
+
+        var host = privateAddress.Host is "0.0.0.0" or "[::]" ? System.Net.Dns.GetHostName() : privateAddress.Host;
+        return $"http://{host}:{privateAddress.Port}/api";
+    }
+
+    /// <summary>The addresses the gateway listens on, once started (ports chosen for port 0 included).</summary>
+    public static (Uri Public, Uri Private) GetAddresses(WebApplication app) => GetAddresses(app.Services);
+
+    /// <summary>The addresses the gateway listens on, once started.</summary>
+    public static (Uri Public, Uri Private) GetAddresses(IServiceProvider services)
+    {
+        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        var proxy = services.GetRequiredService<ProxySettings>();
+        var gateway = services.GetRequiredService<GatewaySettings>();
         var publicAddress = ListenAddress.Parse(proxy.Address);
         var privateAddress = ListenAddress.Parse(gateway.Address);
 

@@ -1,28 +1,72 @@
 using DaskGateway.Auth;
+using DaskGateway.Backends;
 using DaskGateway.Clusters;
+using DaskGateway.Storage;
 
 namespace DaskGateway.Hosting;
 
-/// <summary>Sets the authenticator up before the gateway serves and stops clusters and cleans up when it stops.</summary>
-internal sealed class GatewayLifetime : IHostedService
+/// <summary>
+/// Starts and stops the gateway's parts in order: the store is read and the authenticator and
+/// backend set up before the gateway listens; reconciling starts once the private API address is
+/// known; at shutdown clusters are stopped (or left for the next start), then everything is cleaned up.
+/// </summary>
+internal sealed partial class GatewayLifetime : IHostedService
 {
     private readonly Authenticator _authenticator;
-    private readonly ClusterManager _clusters;
+    private readonly DBBackendBase _backend;
+    private readonly ClusterReconciler _reconciler;
+    private readonly ClusterRecords _records;
+    private readonly IClusterStore _store;
     private readonly IServiceProvider _services;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<GatewayLifetime> _logger;
+    private Task _reconcilerStarted = Task.CompletedTask;
 
-    public GatewayLifetime(Authenticator authenticator, ClusterManager clusters, IServiceProvider services)
+    public GatewayLifetime(
+        Authenticator authenticator,
+        DBBackendBase backend,
+        ClusterReconciler reconciler,
+        ClusterRecords records,
+        IClusterStore store,
+        IServiceProvider services,
+        IHostApplicationLifetime lifetime,
+        ILogger<GatewayLifetime> logger)
     {
         _authenticator = authenticator;
-        _clusters = clusters;
+        _backend = backend;
+        _reconciler = reconciler;
+        _records = records;
+        _store = store;
         _services = services;
+        _lifetime = lifetime;
+        _logger = logger;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => _authenticator.SetupAsync(_services, cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _reconciler.LoadAsync(_records, cancellationToken);
+        await _authenticator.SetupAsync(_services, cancellationToken);
+        await _backend.SetupAsync(_services, cancellationToken);
+        _lifetime.ApplicationStarted.Register(() => _reconcilerStarted = StartReconcilingAsync());
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Cluster records live in memory, so nothing could re-adopt a cluster left running (protocol.md §4.9).
-        _clusters.StopAll(JobStatus.Failed, "the gateway is shutting down");
+        await _reconcilerStarted;
+        await _reconciler.StopAsync(_backend.StopClustersOnShutdown || !_store.IsDurable, cancellationToken);
+        await _backend.CleanupAsync(cancellationToken);
         await _authenticator.CleanupAsync(cancellationToken);
+        await _store.DisposeAsync();
     }
+
+    private async Task StartReconcilingAsync()
+    {
+        var (_, privateAddress) = GatewayHost.GetAddresses(_services);
+        var apiUrl = GatewayHost.SchedulerApiUrl(_backend, privateAddress);
+        LogApiUrl(apiUrl);
+        await _reconciler.StartAsync(apiUrl);
+    }
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Schedulers report to {ApiUrl}")]
+    private partial void LogApiUrl(string apiUrl);
 }

@@ -64,6 +64,22 @@ public sealed class GatewayClient : IDisposable
         return await ReadJsonAsync(response, HttpStatusCode.OK);
     }
 
+    /// <summary>Polls with <c>?wait</c>, as the client does, until the cluster has <paramref name="status"/> (30 s at most).</summary>
+    public async Task<JsonNode> WaitForStatusAsync(string cluster, string status)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var body = await GetJsonAsync($"api/v1/clusters/{cluster}?wait");
+            if (body["status"]!.GetValue<string>() == status)
+            {
+                return body;
+            }
+
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
     public async Task<string> CreateClusterAsync(object? options = null)
     {
         using var response = await PostJsonAsync("api/v1/clusters/", new Dictionary<string, object?> { ["cluster_options"] = options ?? new Dictionary<string, object?>() });

@@ -32,7 +32,9 @@ public sealed class TestGateway : IAsyncDisposable
     /// <summary>The public address with the prefix, ending in '/': what the client is given.</summary>
     public Uri ApiBase => new(PublicAddress, Prefix.TrimEnd('/') + "/");
 
-    internal ClusterManager Clusters => _app.Services.GetRequiredService<ClusterManager>();
+    internal ClusterRegistry Registry => _app.Services.GetRequiredService<ClusterRegistry>();
+
+    internal IReadOnlyList<Cluster> ActiveClusters() => [.. Registry.All.Where(c => c.IsActive)];
 
     public static Task<TestGateway> StartAsync(params (string Setting, object? Value)[] settings) => StartAsync(null, settings);
 
@@ -60,7 +62,7 @@ public sealed class TestGateway : IAsyncDisposable
     /// <summary>The cluster's API token, which only the scheduler knows in real life.</summary>
     internal string TokenOf(string clusterName)
     {
-        Assert.True(_app.Services.GetRequiredService<IClusterStore>().TryGet(clusterName, out var cluster));
+        Assert.True(Registry.TryGet(clusterName, out var cluster));
         return cluster.Token;
     }
 
