@@ -32,6 +32,10 @@ public sealed class TestGateway : IAsyncDisposable
     /// <summary>The public address with the prefix, ending in '/': what the client is given.</summary>
     public Uri ApiBase => new(PublicAddress, Prefix.TrimEnd('/') + "/");
 
+    /// <summary>The configured backend (an <see cref="InProcessBackend"/> when the test chose it).</summary>
+    public T Backend<T>()
+        where T : class => (T)(object)_app.Services.GetRequiredService<Backends.DBBackendBase>();
+
     internal ClusterRegistry Registry => _app.Services.GetRequiredService<ClusterRegistry>();
 
     internal IReadOnlyList<Cluster> ActiveClusters() => [.. Registry.All.Where(c => c.IsActive)];
@@ -50,7 +54,9 @@ public sealed class TestGateway : IAsyncDisposable
             config.Set(setting[..dot], setting[(dot + 1)..], value, SettingSource.Code);
         }
 
-        var components = GatewayConfigurationLoader.Load(config, GatewayConfigurationLoader.BuiltInTypes());
+        var types = GatewayConfigurationLoader.BuiltInTypes();
+        types.Register(typeof(InProcessBackend));
+        var components = GatewayConfigurationLoader.Load(config, types);
         var app = GatewayHost.Build(components, logging => logging.AddDebug(), timeProvider);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var (publicAddress, privateAddress) = GatewayHost.GetAddresses(app);

@@ -1,0 +1,242 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DaskGateway.Tests.Infrastructure;
+
+/// <summary>
+/// A scheduler as the gateway sees it (protocol.md §3.4–3.6): heartbeats with the cluster's token,
+/// a <c>/api/comm</c> endpoint for scale and adapt, and worker bookkeeping (active, closing, closed).
+/// </summary>
+public sealed class FakeDaskScheduler : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly object _lock = new();
+    private readonly HashSet<string> _active = [];
+    private readonly HashSet<string> _closing = [];
+    private readonly List<string> _closed = [];
+    private readonly WebApplication _app;
+    private readonly string _name;
+    private readonly string _token;
+    private readonly Uri _apiUrl;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private Task _heartbeats = Task.CompletedTask;
+    private int _count;
+
+    private FakeDaskScheduler(WebApplication app, string name, string token, Uri apiUrl)
+    {
+        _app = app;
+        _name = name;
+        _token = token;
+        _apiUrl = apiUrl;
+    }
+
+    public Uri ApiAddress { get; private set; } = null!;
+
+    public bool HeartbeatsPaused { get; set; }
+
+    public int HeartbeatsSent { get; private set; }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _count;
+            }
+        }
+    }
+
+    public IReadOnlyCollection<string> ActiveWorkers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _active];
+            }
+        }
+    }
+
+    public static async Task<FakeDaskScheduler> StartAsync(string name, string token, Uri apiUrl, TimeSpan period, bool heartbeats)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var scheduler = new FakeDaskScheduler(app, name, token, apiUrl);
+        app.Run(scheduler.HandleAsync);
+        await app.StartAsync();
+        scheduler.ApiAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        if (heartbeats)
+        {
+            scheduler._heartbeats = scheduler.HeartbeatLoopAsync(period);
+        }
+
+        return scheduler;
+    }
+
+    /// <summary>A worker joins (what a started dask-worker does).</summary>
+    public void Connect(string worker)
+    {
+        lock (_lock)
+        {
+            _active.Add(worker);
+        }
+
+        _wake.Release();
+    }
+
+    /// <summary>A worker leaves (killed, or retired).</summary>
+    public void Disconnect(string worker)
+    {
+        lock (_lock)
+        {
+            if (_active.Remove(worker) | _closing.Remove(worker))
+            {
+                _closed.Add(worker);
+            }
+        }
+
+        _wake.Release();
+    }
+
+    /// <summary>A worker vanishes without the scheduler remembering it (a scheduler restart, state drift).</summary>
+    public void Forget(string worker)
+    {
+        lock (_lock)
+        {
+            _active.Remove(worker);
+            _closing.Remove(worker);
+        }
+
+        _wake.Release();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _heartbeats;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private async Task HeartbeatLoopAsync(TimeSpan period)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            if (!HeartbeatsPaused)
+            {
+                await SendHeartbeatAsync();
+            }
+
+            try
+            {
+                await _wake.WaitAsync(period, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SendHeartbeatAsync()
+    {
+        string body;
+        lock (_lock)
+        {
+            // Retire surplus workers as dask does: list them as closing, then as closed.
+            foreach (var worker in _closing.ToList())
+            {
+                _closing.Remove(worker);
+                _closed.Add(worker);
+            }
+
+            var surplus = _active.Count - _count;
+            foreach (var worker in _active.Take(Math.Max(surplus, 0)).ToList())
+            {
+                _active.Remove(worker);
+                _closing.Add(worker);
+            }
+
+            body = JsonSerializer.Serialize(new
+            {
+                scheduler_address = "tls://127.0.0.1:" + ApiAddress.Port,
+                dashboard_address = "http://127.0.0.1:" + ApiAddress.Port,
+                api_address = ApiAddress.ToString().TrimEnd('/'),
+                count = _count,
+                active_workers = _active.ToArray(),
+                closing_workers = _closing.ToArray(),
+                closed_workers = _closed.ToArray(),
+            });
+        }
+
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_apiUrl, $"v1/clusters/{_name}/heartbeat"))
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("token", _token);
+            using var response = await Http.SendAsync(request, _stop.Token);
+            HeartbeatsSent++;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        if (context.Request.Path == "/api/health")
+        {
+            return;
+        }
+
+        if (context.Request.Path != "/api/comm" || context.Request.Method != "POST")
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        if (context.Request.Headers.Authorization.ToString() != "token " + _token)
+        {
+            context.Response.StatusCode = 403;
+            return;
+        }
+
+        using var reader = new StreamReader(context.Request.Body);
+        var message = JsonNode.Parse(await reader.ReadToEndAsync())!;
+        lock (_lock)
+        {
+            switch (message["op"]!.GetValue<string>())
+            {
+                case "scale":
+                    _count = message["count"]!.GetValue<int>();
+                    break;
+                case "adapt":
+                    _count = message["minimum"]?.GetValue<int>() ?? 0;
+                    break;
+                default:
+                    context.Response.StatusCode = 422;
+                    return;
+            }
+        }
+
+        _wake.Release();
+    }
+}

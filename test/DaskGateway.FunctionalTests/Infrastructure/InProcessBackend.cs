@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using DaskGateway.Backends;
+
+namespace DaskGateway.Tests.Infrastructure;
+
+/// <summary>
+/// A backend whose schedulers are <see cref="FakeDaskScheduler"/>s in this process: each listens
+/// on loopback, heartbeats to the gateway and answers <c>/api/comm</c> as the real preload does, and
+/// "starts" workers by reporting them. Knobs make clusters and workers misbehave on purpose.
+/// </summary>
+public sealed class InProcessBackend : DBBackendBase
+{
+    private readonly ConcurrentDictionary<string, FakeDaskScheduler> _schedulers = new(StringComparer.Ordinal);
+
+    /// <summary>Real seconds between the fake schedulers' heartbeats.</summary>
+    public double FakeHeartbeatSeconds { get; set; } = 0.2;
+
+    /// <summary>Cluster starts throw.</summary>
+    public bool FailClusterStarts { get; set; }
+
+    /// <summary>Cluster starts never finish (until cancelled).</summary>
+    public bool HangClusterStarts { get; set; }
+
+    /// <summary>Schedulers start but never heartbeat.</summary>
+    public bool SilentSchedulers { get; set; }
+
+    /// <summary>Worker starts throw.</summary>
+    public bool FailWorkerStarts { get; set; }
+
+    /// <summary>Workers start but never join their scheduler.</summary>
+    public bool WorkersNeverConnect { get; set; }
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    public FakeDaskScheduler Scheduler(string clusterName) => _schedulers[clusterName];
+
+    public bool HasScheduler(string clusterName) => _schedulers.ContainsKey(clusterName);
+
+    public override async IAsyncEnumerable<JsonObject> StartClusterAsync(ClusterInfo cluster, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"start-cluster {cluster.Name}");
+        if (FailClusterStarts)
+        {
+            throw new InvalidOperationException("no scheduler for you");
+        }
+
+        yield return new JsonObject { ["phase"] = "submitted" };
+        if (HangClusterStarts)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        var scheduler = await FakeDaskScheduler.StartAsync(cluster.Name, cluster.Token, new Uri(cluster.ApiUrl + "/"), TimeSpan.FromSeconds(FakeHeartbeatSeconds), heartbeats: !SilentSchedulers);
+        _schedulers[cluster.Name] = scheduler;
+        yield return new JsonObject { ["phase"] = "running", ["api"] = scheduler.ApiAddress.ToString() };
+    }
+
+    public override async Task StopClusterAsync(ClusterInfo cluster, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"stop-cluster {cluster.Name}");
+        if (_schedulers.TryRemove(cluster.Name, out var scheduler))
+        {
+            await scheduler.DisposeAsync();
+        }
+    }
+
+    public override Task<IReadOnlyList<bool>> CheckClustersAsync(IReadOnlyList<ClusterInfo> clusters, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<bool>>([.. clusters.Select(c => _schedulers.ContainsKey(c.Name))]);
+
+    public override async IAsyncEnumerable<JsonObject> StartWorkerAsync(WorkerInfo worker, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"start-worker {worker.Name}");
+        await Task.Yield();
+        if (FailWorkerStarts)
+        {
+            throw new InvalidOperationException("no worker for you");
+        }
+
+        if (!WorkersNeverConnect && _schedulers.TryGetValue(worker.Cluster.Name, out var scheduler))
+        {
+            scheduler.Connect(worker.Name);
+        }
+
+        yield return new JsonObject { ["worker"] = worker.Name };
+    }
+
+    public override Task StopWorkerAsync(WorkerInfo worker, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"stop-worker {worker.Name}");
+        if (_schedulers.TryGetValue(worker.Cluster.Name, out var scheduler))
+        {
+            scheduler.Disconnect(worker.Name);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task CleanupAsync(CancellationToken cancellationToken)
+    {
+        foreach (var scheduler in _schedulers.Values)
+        {
+            await scheduler.DisposeAsync();
+        }
+
+        _schedulers.Clear();
+    }
+}
