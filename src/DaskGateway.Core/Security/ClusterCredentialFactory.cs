@@ -25,7 +25,8 @@ internal sealed class ClusterCredentialFactory : IDisposable
     /// <summary>Makes credentials whose certificate names <paramref name="sanName"/> (the cluster name).</summary>
     public async ValueTask<ClusterCredentials> CreateAsync(string sanName, CancellationToken cancellationToken)
     {
-        _filler ??= Task.Run(FillAsync, CancellationToken.None);
+        // One long-running thread makes keys: generation is CPU-bound and must not hold thread-pool threads.
+        _filler ??= Task.Factory.StartNew(FillAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         using var key = _keys.Reader.TryRead(out var ready)
             ? ready
             : await _keys.Reader.ReadAsync(cancellationToken);
@@ -67,6 +68,9 @@ internal sealed class ClusterCredentialFactory : IDisposable
             while (!_stopping.IsCancellationRequested)
             {
                 var key = RSA.Create(2048);
+
+                // The key is generated lazily on first use; use it here so that the work happens on this thread.
+                _ = key.ExportRSAPublicKey();
                 while (!_keys.Writer.TryWrite(key))
                 {
                     if (!await _keys.Writer.WaitToWriteAsync(_stopping.Token))
