@@ -61,8 +61,27 @@ internal sealed class WorkQueue<TKey> : IDisposable
         _dirty = new HashSet<TKey>(comparer);
         _processing = new HashSet<TKey>(comparer);
         _scheduled = new Dictionary<TKey, (long, long)>(comparer);
-        _timer = timeProvider.CreateTimer(
-            static state => ((WorkQueue<TKey>)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+        // The timer outlives whoever creates the queue: their execution context (a request's
+        // logging scope, activity, ...) must not flow into its callbacks.
+        var suppress = !ExecutionContext.IsFlowSuppressed();
+        if (suppress)
+        {
+            ExecutionContext.SuppressFlow();
+        }
+
+        try
+        {
+            _timer = timeProvider.CreateTimer(
+                static state => ((WorkQueue<TKey>)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            if (suppress)
+            {
+                ExecutionContext.RestoreFlow();
+            }
+        }
     }
 
     /// <summary>How many keys are ready to be taken.</summary>
