@@ -88,31 +88,19 @@ internal sealed partial class SqliteClusterStore : IClusterStore
         ArgumentNullException.ThrowIfNull(cluster);
         var token = EncryptedColumns.EncryptToken(_encryption, cluster.Token);
         var tlsCredentials = EncryptedColumns.EncryptTlsCredentials(_encryption, cluster.TlsCertificate, cluster.TlsKey);
-        return Enqueue(statements =>
-        {
-            statements.UpsertCluster(cluster, token, tlsCredentials);
-            return 1;
-        }, cancellationToken);
+        return Enqueue(statements => statements.UpsertCluster(cluster, token, tlsCredentials), cancellationToken);
     }
 
     public Task SaveWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(worker);
-        return Enqueue(statements =>
-        {
-            statements.UpsertWorker(worker);
-            return 1;
-        }, cancellationToken);
+        return Enqueue(statements => statements.UpsertWorker(worker), cancellationToken);
     }
 
     public Task AddEventAsync(ClusterEventRecord clusterEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clusterEvent);
-        return Enqueue(statements =>
-        {
-            statements.InsertEvent(clusterEvent);
-            return 1;
-        }, cancellationToken);
+        return Enqueue(statements => statements.InsertEvent(clusterEvent), cancellationToken);
     }
 
     public Task<int> DeleteClustersStoppedBeforeAsync(long cutoff, CancellationToken cancellationToken) =>
@@ -139,12 +127,15 @@ internal sealed partial class SqliteClusterStore : IClusterStore
         }
     }
 
+    /// <summary>Runs raw SQL on the writer's connection, inside its transaction (tests use it to provoke failures).</summary>
+    internal Task<int> ExecuteOnWriterAsync(string sql, CancellationToken cancellationToken) =>
+        Enqueue(statements => statements.ExecuteRaw(sql), cancellationToken);
+
     /// <summary>
-    /// Queues a write (the writer's connection is passed to <paramref name="write"/>; tests use this to
-    /// provoke failures). A write whose <paramref name="cancellationToken"/> is cancelled before the
-    /// writer reaches it is skipped; once started, it is committed or fails like any other.
+    /// Queues a write for the writer. A write whose <paramref name="cancellationToken"/> is cancelled
+    /// before the writer reaches it is skipped; once started, it is committed or fails like any other.
     /// </summary>
-    internal Task<int> Enqueue(Func<SqliteWriteStatements, int> write, CancellationToken cancellationToken)
+    private Task<int> Enqueue(Func<SqliteWriteStatements, int> write, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
@@ -154,12 +145,21 @@ internal sealed partial class SqliteClusterStore : IClusterStore
         return pending.Task;
     }
 
-    /// <summary>Runs raw SQL on the writer's connection, inside its transaction (tests only).</summary>
-    internal Task<int> ExecuteOnWriterAsync(string sql, CancellationToken cancellationToken) =>
-        Enqueue(statements => statements.ExecuteRaw(sql), cancellationToken);
+    /// <inheritdoc cref="Enqueue(Func{SqliteWriteStatements, int}, CancellationToken)"/>
+    private Task<int> Enqueue(Action<SqliteWriteStatements> write, CancellationToken cancellationToken) =>
+        Enqueue(statements =>
+        {
+            write(statements);
+            return 0;
+        }, cancellationToken);
 
     private void EnsureWriterStarted()
     {
+        if (Volatile.Read(ref _writer) is not null)
+        {
+            return;
+        }
+
         lock (_startLock)
         {
             _writer ??= Task.Run(RunWriterAsync, CancellationToken.None);
