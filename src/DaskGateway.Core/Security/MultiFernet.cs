@@ -18,6 +18,9 @@ internal sealed class MultiFernet
         }
     }
 
+    /// <summary>How many keys there are.</summary>
+    public int Count => _fernets.Length;
+
     /// <summary>Encrypts with the first key; the token is ASCII.</summary>
     public byte[] Encrypt(ReadOnlySpan<byte> plaintext) => _fernets[0].Encrypt(plaintext);
 
