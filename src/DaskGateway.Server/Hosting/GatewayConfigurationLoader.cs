@@ -2,6 +2,7 @@ using DaskGateway.Auth;
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
+using DaskGateway.Security;
 using DaskGateway.Storage;
 
 namespace DaskGateway.Hosting;
@@ -28,7 +29,8 @@ internal static class GatewayConfigurationLoader
     /// <param name="config">The recorded settings.</param>
     /// <param name="types">The configurable classes.</param>
     /// <param name="errors">Errors found while recording (malformed flags), reported with the others.</param>
-    public static GatewayComponents Load(GatewayConfig config, ConfigurableTypes types, ConfigErrors? errors = null)
+    /// <param name="loggerFactory">Logs of the parts made here that log (the store); by default the console at the configured level.</param>
+    public static GatewayComponents Load(GatewayConfig config, ConfigurableTypes types, ConfigErrors? errors = null, ILoggerFactory? loggerFactory = null)
     {
         errors ??= new ConfigErrors();
         var binder = new SettingsBinder(config, types);
@@ -57,7 +59,34 @@ internal static class GatewayConfigurationLoader
         }
 
         var backend = binder.Create<Backend>(gateway.BackendClass, errors);
-        if (backend is not DBBackendBase)
+        IClusterStore? store = null;
+        string storeDescription = "";
+        if (backend is DBBackendBase database)
+        {
+            if (!database.StopClustersOnShutdown && IsInMemory(database.DbUrl))
+            {
+                Add(config, errors, "DBBackendBase", nameof(DBBackendBase.StopClustersOnShutdown), "When using an in-memory database, `stop_clusters_on_shutdown` must be True");
+            }
+
+            if (!errors.HasErrors)
+            {
+                loggerFactory ??= LoggerFactory.Create(logging =>
+                {
+                    GatewayLogging.AddConsole(logging);
+                    logging.SetMinimumLevel(GatewayLogging.ParseLevel(gateway.LogLevel));
+                });
+                try
+                {
+                    var keys = database.DbEncryptKeys.Count > 0 ? EncryptionKeys.Parse(database.DbEncryptKeys) : EncryptionKeys.FromEnvironment();
+                    store = ClusterStoreFactory.Create(database.DbUrl, keys, Directory.GetCurrentDirectory(), loggerFactory.CreateLogger("DaskGateway.Storage"), out storeDescription);
+                }
+                catch (ConfigurationException e)
+                {
+                    Add(config, errors, "DBBackendBase", nameof(DBBackendBase.DbUrl), e.Message);
+                }
+            }
+        }
+        else
         {
             Add(config, errors, "DaskGateway", nameof(GatewaySettings.BackendClass), $"{backend.GetType().Name} is not supported yet: backends must derive from DBBackendBase");
         }
@@ -71,9 +100,10 @@ internal static class GatewayConfigurationLoader
         }
 
         errors.ThrowIfAny();
-        var store = new InMemoryClusterStore();
-        return new GatewayComponents(gateway, proxy, authenticator, backend, new BinderClusterConfigFactory(binder), types, store);
+        return new GatewayComponents(gateway, proxy, authenticator, backend, new BinderClusterConfigFactory(binder), types, store!, storeDescription);
     }
+
+    private static bool IsInMemory(string dbUrl) => dbUrl is "sqlite://" or "sqlite:///:memory:";
 
     private static void CheckAddress(GatewayConfig config, ConfigErrors errors, string section, string setting, string value)
     {

@@ -32,6 +32,7 @@ internal static class GatewayHost
 
         var services = builder.Services;
         services.AddSingleton(timeProvider ?? TimeProvider.System);
+        services.AddSingleton(components);
         services.AddSingleton(components.Gateway);
         services.AddSingleton(components.Proxy);
         services.AddSingleton(components.Authenticator);

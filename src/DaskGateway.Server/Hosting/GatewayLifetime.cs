@@ -20,6 +20,7 @@ internal sealed partial class GatewayLifetime : IHostedService
     private readonly IServiceProvider _services;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<GatewayLifetime> _logger;
+    private readonly string _storeDescription;
     private Task _reconcilerStarted = Task.CompletedTask;
 
     public GatewayLifetime(
@@ -28,6 +29,7 @@ internal sealed partial class GatewayLifetime : IHostedService
         ClusterReconciler reconciler,
         ClusterRecords records,
         IClusterStore store,
+        GatewayComponents components,
         IServiceProvider services,
         IHostApplicationLifetime lifetime,
         ILogger<GatewayLifetime> logger)
@@ -37,6 +39,7 @@ internal sealed partial class GatewayLifetime : IHostedService
         _reconciler = reconciler;
         _records = records;
         _store = store;
+        _storeDescription = components.StoreDescription;
         _services = services;
         _lifetime = lifetime;
         _logger = logger;
@@ -44,6 +47,7 @@ internal sealed partial class GatewayLifetime : IHostedService
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        LogStore(_storeDescription);
         await _reconciler.LoadAsync(_records, cancellationToken);
         await _authenticator.SetupAsync(_services, cancellationToken);
         await _backend.SetupAsync(_services, cancellationToken);
@@ -66,6 +70,9 @@ internal sealed partial class GatewayLifetime : IHostedService
         LogApiUrl(apiUrl);
         await _reconciler.StartAsync(apiUrl);
     }
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Cluster records: {Store}")]
+    private partial void LogStore(string store);
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Schedulers report to {ApiUrl}")]
     private partial void LogApiUrl(string apiUrl);

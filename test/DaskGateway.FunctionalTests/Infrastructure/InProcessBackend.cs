@@ -12,7 +12,8 @@ namespace DaskGateway.Tests.Infrastructure;
 /// </summary>
 public sealed class InProcessBackend : DBBackendBase
 {
-    private readonly ConcurrentDictionary<string, FakeDaskScheduler> _schedulers = new(StringComparer.Ordinal);
+    // Shared by every instance: like real processes, schedulers outlive a gateway that restarts without stopping them.
+    private static readonly ConcurrentDictionary<string, FakeDaskScheduler> Schedulers = new(StringComparer.Ordinal);
 
     /// <summary>Real seconds between the fake schedulers' heartbeats.</summary>
     public double FakeHeartbeatSeconds { get; set; } = 0.2;
@@ -34,9 +35,9 @@ public sealed class InProcessBackend : DBBackendBase
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
-    public FakeDaskScheduler Scheduler(string clusterName) => _schedulers[clusterName];
+    public FakeDaskScheduler Scheduler(string clusterName) => Schedulers[clusterName];
 
-    public bool HasScheduler(string clusterName) => _schedulers.ContainsKey(clusterName);
+    public bool HasScheduler(string clusterName) => Schedulers.ContainsKey(clusterName);
 
     public override async IAsyncEnumerable<JsonObject> StartClusterAsync(ClusterInfo cluster, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -53,21 +54,21 @@ public sealed class InProcessBackend : DBBackendBase
         }
 
         var scheduler = await FakeDaskScheduler.StartAsync(cluster.Name, cluster.Token, new Uri(cluster.ApiUrl + "/"), TimeSpan.FromSeconds(FakeHeartbeatSeconds), heartbeats: !SilentSchedulers);
-        _schedulers[cluster.Name] = scheduler;
+        Schedulers[cluster.Name] = scheduler;
         yield return new JsonObject { ["phase"] = "running", ["api"] = scheduler.ApiAddress.ToString() };
     }
 
     public override async Task StopClusterAsync(ClusterInfo cluster, CancellationToken cancellationToken)
     {
         Calls.Enqueue($"stop-cluster {cluster.Name}");
-        if (_schedulers.TryRemove(cluster.Name, out var scheduler))
+        if (Schedulers.TryRemove(cluster.Name, out var scheduler))
         {
             await scheduler.DisposeAsync();
         }
     }
 
     public override Task<IReadOnlyList<bool>> CheckClustersAsync(IReadOnlyList<ClusterInfo> clusters, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<bool>>([.. clusters.Select(c => _schedulers.ContainsKey(c.Name))]);
+        Task.FromResult<IReadOnlyList<bool>>([.. clusters.Select(c => Schedulers.ContainsKey(c.Name))]);
 
     public override async IAsyncEnumerable<JsonObject> StartWorkerAsync(WorkerInfo worker, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -78,7 +79,7 @@ public sealed class InProcessBackend : DBBackendBase
             throw new InvalidOperationException("no worker for you");
         }
 
-        if (!WorkersNeverConnect && _schedulers.TryGetValue(worker.Cluster.Name, out var scheduler))
+        if (!WorkersNeverConnect && Schedulers.TryGetValue(worker.Cluster.Name, out var scheduler))
         {
             scheduler.Connect(worker.Name);
         }
@@ -89,7 +90,7 @@ public sealed class InProcessBackend : DBBackendBase
     public override Task StopWorkerAsync(WorkerInfo worker, CancellationToken cancellationToken)
     {
         Calls.Enqueue($"stop-worker {worker.Name}");
-        if (_schedulers.TryGetValue(worker.Cluster.Name, out var scheduler))
+        if (Schedulers.TryGetValue(worker.Cluster.Name, out var scheduler))
         {
             scheduler.Disconnect(worker.Name);
         }
@@ -97,13 +98,12 @@ public sealed class InProcessBackend : DBBackendBase
         return Task.CompletedTask;
     }
 
-    public override async Task CleanupAsync(CancellationToken cancellationToken)
+    /// <summary>Ends a scheduler left running by a test (a gateway that did not stop its clusters).</summary>
+    public static async Task KillAsync(string clusterName)
     {
-        foreach (var scheduler in _schedulers.Values)
+        if (Schedulers.TryRemove(clusterName, out var scheduler))
         {
             await scheduler.DisposeAsync();
         }
-
-        _schedulers.Clear();
     }
 }

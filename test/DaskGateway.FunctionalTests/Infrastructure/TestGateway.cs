@@ -4,6 +4,7 @@ using DaskGateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DaskGateway.Tests.Infrastructure;
 
@@ -48,6 +49,7 @@ public sealed class TestGateway : IAsyncDisposable
         config.Set("DaskGateway", "Address", "127.0.0.1:0", SettingSource.Code);
         config.Set("Proxy", "Address", "127.0.0.1:0", SettingSource.Code);
         config.Set("DaskGateway", "LogLevel", "WARN", SettingSource.Code);
+        config.Set("DBBackendBase", "DbUrl", "sqlite:///:memory:", SettingSource.Code);
         foreach (var (setting, value) in settings)
         {
             var dot = setting.IndexOf('.', StringComparison.Ordinal);
@@ -56,7 +58,7 @@ public sealed class TestGateway : IAsyncDisposable
 
         var types = GatewayConfigurationLoader.BuiltInTypes();
         types.Register(typeof(InProcessBackend));
-        var components = GatewayConfigurationLoader.Load(config, types);
+        var components = GatewayConfigurationLoader.Load(config, types, loggerFactory: NullLoggerFactory.Instance);
         var app = GatewayHost.Build(components, logging => logging.AddDebug(), timeProvider);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var (publicAddress, privateAddress) = GatewayHost.GetAddresses(app);

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Sockets;
+using DaskGateway.Clusters;
+using DaskGateway.Security;
+using DaskGateway.Tests.Infrastructure;
+
+namespace DaskGateway.Tests;
+
+/// <summary>Restart recovery from the SQLite file (protocol.md §4.9).</summary>
+public sealed class RestartTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("dask-gateway-restart-");
+    private readonly string _key = EncryptionKeys.GenerateKey();
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    private Task<TestGateway> StartAsync(int port, bool stopClustersOnShutdown, params (string, object?)[] settings) => TestGateway.StartAsync(
+        null,
+        [
+            ("DaskGateway.BackendClass", "InProcessBackend"),
+            ("DaskGateway.Address", $"127.0.0.1:{port}"),
+            ("DBBackendBase.DbUrl", $"sqlite:///{Path.Combine(_directory.FullName, "gateway.sqlite")}"),
+            ("DBBackendBase.DbEncryptKeys", new[] { _key }),
+            ("DBBackendBase.StopClustersOnShutdown", stopClustersOnShutdown),
+            .. settings,
+        ]);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            try
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail("Timed out waiting until " + what);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task GatewayRestartedWithoutStoppingClusters_AdoptsThem()
+    {
+        var port = FreePort();
+        string name;
+        string firstWorker;
+        await using (var first = await StartAsync(port, stopClustersOnShutdown: false))
+        {
+            using var alice = first.Client("alice");
+            name = await alice.CreateClusterAsync(new Dictionary<string, object?>());
+            await alice.WaitForStatusAsync(name, "RUNNING");
+            using (await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 1 }))
+            {
+            }
+
+            var cluster = first.Registry.All.Single();
+            await WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == JobStatus.Running), "the worker runs");
+            firstWorker = cluster.Workers.Keys.Single();
+        }
+
+        try
+        {
+            await using var second = await StartAsync(port, stopClustersOnShutdown: true);
+            var backend = second.Backend<InProcessBackend>();
+            using var alice = second.Client("alice");
+
+            var restored = await alice.GetJsonAsync($"api/v1/clusters/{name}");
+            Assert.Equal("RUNNING", restored["status"]!.GetValue<string>());
+            Assert.NotNull(restored["tls_key"]);
+
+            // Heartbeats from the scheduler that kept running are accepted, and scaling reaches it.
+            var sent = backend.Scheduler(name).HeartbeatsSent;
+            await WaitUntilAsync(() => backend.Scheduler(name).HeartbeatsSent > sent + 2, "the scheduler heartbeats to the new gateway");
+            using (var scale = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 2 }))
+            {
+                Assert.Equal(HttpStatusCode.OK, scale.StatusCode);
+            }
+
+            var cluster = second.Registry.All.Single();
+            await WaitUntilAsync(() => cluster.Workers.Values.Count(w => w.Status == JobStatus.Running) == 2, "two workers run");
+            Assert.Equal(JobStatus.Running, cluster.Workers[firstWorker].Status);
+            Assert.DoesNotContain(backend.Calls, c => c.StartsWith("start-cluster", StringComparison.Ordinal));
+            Assert.Single(backend.Calls, c => c.StartsWith("start-worker", StringComparison.Ordinal));
+            Assert.Equal("RUNNING", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
+        }
+        finally
+        {
+            await InProcessBackend.KillAsync(name);
+        }
+    }
+
+    [Fact]
+    public async Task CleanShutdown_StopsEverything_AndKeepsTheRecords()
+    {
+        var port = FreePort();
+        var names = new List<string>();
+        await using (var first = await StartAsync(port, stopClustersOnShutdown: true))
+        {
+            using var alice = first.Client("alice");
+            for (var i = 0; i < 3; i++)
+            {
+                names.Add(await alice.CreateClusterAsync());
+            }
+
+            foreach (var name in names)
+            {
+                await alice.WaitForStatusAsync(name, "RUNNING");
+            }
+        }
+
+        await using var second = await StartAsync(port, stopClustersOnShutdown: true);
+        using var bob = second.Client("alice");
+        var stopped = await bob.GetJsonAsync("api/v1/clusters/?status=STOPPED");
+        Assert.Equal(names.Order(), stopped.AsObject().Select(p => p.Key).Order());
+        foreach (var name in names)
+        {
+            Assert.NotNull(stopped[name]!["stop_time"]);
+            Assert.False(second.Backend<InProcessBackend>().HasScheduler(name));
+            var events = (await bob.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray();
+            Assert.Contains(events, e => e!["message"]!.GetValue<string>() == "the gateway is shutting down");
+            Assert.Equal("stopped", events[^1]!["kind"]!.GetValue<string>());
+        }
+
+        Assert.Empty((await bob.GetJsonAsync("api/v1/clusters/")).AsObject());
+    }
+
+    [Fact]
+    public async Task ClusterDeletedByAnOtherRun_IsGoneAfterItsRetention()
+    {
+        var port = FreePort();
+        await using (var first = await StartAsync(port, stopClustersOnShutdown: true))
+        {
+            using var alice = first.Client("alice");
+            var name = await alice.CreateClusterAsync();
+            await alice.WaitForStatusAsync(name, "RUNNING");
+            using (await alice.DeleteAsync($"api/v1/clusters/{name}"))
+            {
+            }
+
+            await alice.WaitForStatusAsync(name, "STOPPED");
+        }
+
+        await using var second = await StartAsync(port, stopClustersOnShutdown: true, ("DBBackendBase.DbClusterMaxAge", 0));
+        using var client = second.Client("alice");
+        await WaitUntilAsync(() => !second.Registry.All.Any(), "the old record is deleted");
+        Assert.Empty((await client.GetJsonAsync("api/v1/clusters/?status=STOPPED")).AsObject());
+    }
+}
