@@ -60,7 +60,16 @@ internal static class Program
         }
 
         await using var app = GatewayHost.Build(components);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ConfigurationException or IOException)
+        {
+            await Console.Error.WriteLineAsync("dask-gateway-server: failed to start: " + e.Message);
+            return 1;
+        }
+
         var (publicAddress, privateAddress) = GatewayHost.GetAddresses(app);
         Console.WriteLine(StartupBanner.Format(components, publicAddress, privateAddress));
         await app.WaitForShutdownAsync();

@@ -115,10 +115,25 @@ public abstract class DBBackendBase : Backend
     /// <summary>Stops a worker. Stopping a stopped worker is a no-op.</summary>
     public abstract Task StopWorkerAsync(WorkerInfo worker, CancellationToken cancellationToken);
 
-    /// <summary>Whether each of these starting workers is still alive (false fails it).</summary>
+    /// <summary>Whether each of these workers is still alive (false fails it).</summary>
     public virtual Task<IReadOnlyList<bool>> CheckWorkersAsync(IReadOnlyList<WorkerInfo> workers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workers);
         return Task.FromResult<IReadOnlyList<bool>>([.. workers.Select(_ => true)]);
     }
+
+    /// <summary>
+    /// Why a scheduler (<paramref name="worker"/> null) or a worker that a check found dead stopped,
+    /// for the cluster's events (for example its exit code and the end of its log); null when unknown.
+    /// </summary>
+    public virtual Task<string?> DescribeFailureAsync(ClusterInfo cluster, WorkerInfo? worker, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// Tells the gateway that a scheduler (<paramref name="workerName"/> null) or worker may have
+    /// ended, so that it checks now instead of at its next periodic check.
+    /// </summary>
+    protected void NotifyMayHaveExited(string clusterName, string? workerName = null) => ExitObserver?.Invoke(clusterName, workerName);
+
+    internal Action<string, string?>? ExitObserver { get; set; }
 }

@@ -21,6 +21,14 @@ public class ClusterConfig
     [Description("Command that starts a Dask worker (a string is one argument, not split).")]
     public IReadOnlyList<string> WorkerCmd { get; set; } = ["dask-worker"];
 
+    /// <summary>
+    /// What the scheduler preloads (<c>--preload</c>): a file path or a module name; empty for the
+    /// backend's default (the preload shipped with the gateway; <c>dask_gateway.scheduler_preload</c>
+    /// where upstream's package is installed works too).
+    /// </summary>
+    [Description("Scheduler preload (--preload): a file or module, e.g. dask_gateway.scheduler_preload; empty for the backend's default.")]
+    public string SchedulerPreload { get; set; } = "";
+
     /// <summary>Environment variables set for the scheduler and the workers.</summary>
     [Description("Environment variables for schedulers and workers.")]
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();

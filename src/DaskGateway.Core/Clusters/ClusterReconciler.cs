@@ -47,6 +47,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ClusterReconciler>();
         var backoff = new Backoff<ReconcileKey>(TimeSpan.FromSeconds(backend.BackoffBaseDelay), TimeSpan.FromSeconds(backend.BackoffMaxDelay));
         _queue = new WorkQueue<ReconcileKey>(time, backoff);
+        backend.ExitObserver = OnMayHaveExited;
         _runner = new Reconciler<ReconcileKey>(_queue, ReconcileAsync, backend.Parallelism, loggerFactory.CreateLogger<Reconciler<ReconcileKey>>());
     }
 
@@ -654,7 +655,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         {
             if (!alive[i])
             {
-                await FailAsync(starting[i], "the backend reports that the scheduler is no longer running");
+                await FailDeadClusterAsync(starting[i], cancellationToken);
             }
         }
     }
@@ -672,9 +673,77 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         {
             if (!alive[i])
             {
-                await FailWorkerStartAsync(starting[i], $"the backend reports that worker {starting[i].Name} is no longer running");
+                await FailDeadWorkerAsync(starting[i], cancellationToken);
             }
         }
+    }
+
+    /// <summary>The backend saw a scheduler or worker end: check it now rather than at the next periodic check.</summary>
+    private void OnMayHaveExited(string clusterName, string? workerName)
+    {
+        if (_stopping.IsCancellationRequested || !_registry.TryGet(clusterName, out var cluster))
+        {
+            return;
+        }
+
+        _ = Task.Run(() => RunGuardedAsync(token => CheckExitedAsync(cluster, workerName, token), _stopping.Token));
+    }
+
+    private async Task CheckExitedAsync(Cluster cluster, string? workerName, CancellationToken cancellationToken)
+    {
+        if (workerName is null)
+        {
+            if (cluster.IsActive && cluster.Status is JobStatus.Submitted or JobStatus.Running
+                && !(await _backend.CheckClustersAsync([ToInfo(cluster)], cancellationToken))[0])
+            {
+                await FailDeadClusterAsync(cluster, cancellationToken);
+            }
+
+            return;
+        }
+
+        Worker? worker;
+        lock (cluster.SyncRoot)
+        {
+            cluster.Workers.TryGetValue(workerName, out worker);
+        }
+
+        if (worker is not null && worker.Target == JobStatus.Running && worker.Status is JobStatus.Submitted or JobStatus.Running
+            && !(await _backend.CheckWorkersAsync([ToInfo(worker)], cancellationToken))[0])
+        {
+            await FailDeadWorkerAsync(worker, cancellationToken);
+        }
+    }
+
+    private async Task FailDeadClusterAsync(Cluster cluster, CancellationToken cancellationToken)
+    {
+        var reason = await _backend.DescribeFailureAsync(ToInfo(cluster), null, cancellationToken) ?? "the backend reports that the scheduler is no longer running";
+        await FailAsync(cluster, reason);
+    }
+
+    private async Task FailDeadWorkerAsync(Worker worker, CancellationToken cancellationToken)
+    {
+        var reason = await _backend.DescribeFailureAsync(ToInfo(worker.Cluster), ToInfo(worker), cancellationToken) ?? $"the backend reports that worker {worker.Name} is no longer running";
+        if (worker.Status == JobStatus.Submitted)
+        {
+            await FailWorkerStartAsync(worker, reason);
+            return;
+        }
+
+        // A worker that ran and died is replaced; it does not count as a start failure.
+        lock (worker.Cluster.SyncRoot)
+        {
+            if (worker.Target != JobStatus.Running)
+            {
+                return;
+            }
+
+            worker.Target = JobStatus.Failed;
+        }
+
+        await PersistAsync(worker);
+        await PersistAsync(worker.Cluster, "worker-lost", reason);
+        Enqueue(worker);
     }
 
     private async Task CleanupAsync(CancellationToken cancellationToken)
@@ -684,6 +753,11 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         foreach (var cluster in _registry.All.Where(c => c.StopTime < cutoff).ToList())
         {
             _registry.Remove(cluster);
+            _queue.ResetBackoff(ReconcileKey.For(cluster));
+            foreach (var worker in cluster.Workers.Values)
+            {
+                _queue.ResetBackoff(ReconcileKey.For(worker));
+            }
         }
 
         if (deleted > 0)

@@ -21,6 +21,9 @@ internal static class GatewayConfigurationLoader
         types.Register(typeof(ProxySettings));
         types.Register(typeof(SimpleAuthenticator));
         types.Register(typeof(UnmanagedBackend));
+        types.Register(typeof(LocalBackend));
+        types.Register(typeof(UnsafeLocalBackend));
+        types.Register(typeof(LocalClusterConfig));
         types.Register(typeof(ClusterConfig));
         return types;
     }

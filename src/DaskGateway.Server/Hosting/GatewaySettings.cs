@@ -19,9 +19,9 @@ public sealed class GatewaySettings
     public Type AuthenticatorClass { get; set; } = typeof(SimpleAuthenticator);
 
     /// <summary>The backend class.</summary>
-    [Description("Backend class: a type, a type name, or an alias.")]
+    [Description("Backend class: a type, a type name, or an alias (unsafe-local, local).")]
     [ClassSetting(typeof(Backend))]
-    public Type BackendClass { get; set; } = typeof(UnmanagedBackend);
+    public Type BackendClass { get; set; } = typeof(UnsafeLocalBackend);
 
     /// <summary>The log level: DEBUG, INFO, WARN or ERROR.</summary>
     [Description("Log level: DEBUG, INFO, WARN or ERROR.")]

@@ -50,6 +50,7 @@ public sealed class TestGateway : IAsyncDisposable
         config.Set("Proxy", "Address", "127.0.0.1:0", SettingSource.Code);
         config.Set("DaskGateway", "LogLevel", "WARN", SettingSource.Code);
         config.Set("DBBackendBase", "DbUrl", "sqlite:///:memory:", SettingSource.Code);
+        config.Set("DaskGateway", "BackendClass", "unmanaged", SettingSource.Code);
         foreach (var (setting, value) in settings)
         {
             var dot = setting.IndexOf('.', StringComparison.Ordinal);

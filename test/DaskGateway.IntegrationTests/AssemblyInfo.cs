@@ -1,0 +1,2 @@
+// Real scheduler and worker processes: every test in one collection, one at a time, so that 2 cores stay enough.
+[assembly: CollectionBehavior(CollectionBehavior.CollectionPerAssembly)]
