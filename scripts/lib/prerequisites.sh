@@ -9,7 +9,8 @@ missing_debian_packages() {
 }
 
 ensure_prerequisites() {
-  local wanted=(ca-certificates curl)
+  # Dask from Debian (schedulers and workers run under /usr/bin/python3).
+  local wanted=(ca-certificates curl python3-distributed python3-dask)
   local missing
   missing=$(missing_debian_packages "${wanted[@]}")
   if [ -n "$missing" ]; then

@@ -7,8 +7,9 @@ namespace DaskGateway.Backends;
 public sealed class ClusterInfo
 {
     /// <summary>Creates the description of one cluster.</summary>
-    public ClusterInfo(string name, string username, string token, ClusterConfig config, string tlsCertificatePem, string tlsKeyPem, string apiUrl, string schedulerAddress, JsonObject state)
+    public ClusterInfo(string name, string username, string token, ClusterConfig config, string tlsCertificatePem, string tlsKeyPem, string apiUrl, string schedulerAddress, JsonObject state, bool isStopping = false)
     {
+        IsStopping = isStopping;
         Name = name;
         Username = username;
         Token = token;
@@ -43,6 +44,12 @@ public sealed class ClusterInfo
 
     /// <summary>The scheduler's address once it reported it (<c>tls://host:port</c>), else empty.</summary>
     public string SchedulerAddress { get; }
+
+    /// <summary>
+    /// Whether the whole cluster is being stopped (or failed). A backend may then end its workers
+    /// without the graceful shutdown a single retired worker gets: nothing of the cluster is kept.
+    /// </summary>
+    public bool IsStopping { get; }
 
     /// <summary>What the backend last reported while starting the cluster (a copy; changing it changes nothing).</summary>
     public JsonObject State { get; }

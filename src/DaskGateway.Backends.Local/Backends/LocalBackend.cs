@@ -99,7 +99,7 @@ public class LocalBackend : DBBackendBase
         ArgumentNullException.ThrowIfNull(cluster);
         if (Pid(cluster.State) is { } pid)
         {
-            await StopProcessAsync(pid, cancellationToken);
+            await StopProcessAsync(pid, cluster.IsStopping, cancellationToken);
         }
 
         if (cluster.State["workdir"]?.GetValue<string>() is { } workdir && Directory.Exists(workdir))
@@ -143,7 +143,7 @@ public class LocalBackend : DBBackendBase
         ArgumentNullException.ThrowIfNull(worker);
         if (Pid(worker.State) is { } pid)
         {
-            await StopProcessAsync(pid, cancellationToken);
+            await StopProcessAsync(pid, worker.Cluster.IsStopping, cancellationToken);
         }
     }
 
@@ -177,12 +177,14 @@ public class LocalBackend : DBBackendBase
 
     private static int? Pid(JsonObject state) => state["pid"]?.GetValue<int>();
 
-    private Task StopProcessAsync(int pid, CancellationToken cancellationToken) => LocalProcess.StopAsync(
-        pid,
-        TimeSpan.FromSeconds(SigintTimeout),
-        TimeSpan.FromSeconds(SigtermTimeout),
-        TimeSpan.FromSeconds(SigkillTimeout),
-        cancellationToken);
+    /// <summary>
+    /// Ends a process group. A retired worker or a cluster stopped on its own gets the signal ladder;
+    /// when the whole cluster is being discarded, graceful shutdown protects nothing (dask takes
+    /// seconds to close a worker politely), so its processes are killed at once.
+    /// </summary>
+    private Task StopProcessAsync(int pid, bool discarding, CancellationToken cancellationToken) => discarding
+        ? LocalProcess.StopAsync(pid, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(SigkillTimeout), cancellationToken, killFirst: true)
+        : LocalProcess.StopAsync(pid, TimeSpan.FromSeconds(SigintTimeout), TimeSpan.FromSeconds(SigtermTimeout), TimeSpan.FromSeconds(SigkillTimeout), cancellationToken);
 
     /// <summary>Finds the command's program now, so that a wrong command fails the start with a clear reason.</summary>
     private static IReadOnlyList<string> Resolve(IReadOnlyList<string> command, string what)

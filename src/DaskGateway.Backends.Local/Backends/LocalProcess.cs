@@ -63,9 +63,12 @@ internal static class LocalProcess
     /// SIGINT, then SIGTERM, then SIGKILL to the process group, each followed by a wait for the
     /// process to end; returns as soon as it has. A process that is already gone is a no-op.
     /// </summary>
-    public static async Task StopAsync(int pid, TimeSpan interruptTimeout, TimeSpan terminateTimeout, TimeSpan killTimeout, CancellationToken cancellationToken)
+    public static async Task StopAsync(int pid, TimeSpan interruptTimeout, TimeSpan terminateTimeout, TimeSpan killTimeout, CancellationToken cancellationToken, bool killFirst = false)
     {
-        foreach (var (signal, timeout) in new[] { (NativeMethods.SignalInterrupt, interruptTimeout), (NativeMethods.SignalTerminate, terminateTimeout), (NativeMethods.SignalKill, killTimeout) })
+        (int Signal, TimeSpan Timeout)[] ladder = killFirst
+            ? [(NativeMethods.SignalKill, killTimeout)]
+            : [(NativeMethods.SignalInterrupt, interruptTimeout), (NativeMethods.SignalTerminate, terminateTimeout), (NativeMethods.SignalKill, killTimeout)];
+        foreach (var (signal, timeout) in ladder)
         {
             if (!NativeMethods.SignalGroup(pid, signal) || await WaitForExitAsync(pid, timeout, cancellationToken))
             {

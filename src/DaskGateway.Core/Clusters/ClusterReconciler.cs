@@ -806,7 +806,8 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
                 cluster.Credentials?.PrivateKeyPem ?? "",
                 _apiUrl,
                 cluster.SchedulerAddress,
-                (JsonObject)cluster.State.DeepClone());
+                (JsonObject)cluster.State.DeepClone(),
+                isStopping: !cluster.IsActive);
         }
     }
 
