@@ -7,6 +7,7 @@ using System.Text.Json;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
 using DaskGateway.Hosting;
+using DaskGateway.Benchmarks;
 using Microsoft.Extensions.DependencyInjection;
 
 // Cluster life-cycle cost at growing cluster counts: the gateway in this process on loopback,
@@ -15,6 +16,12 @@ using Microsoft.Extensions.DependencyInjection;
 // clusters grows: it should stay flat (the reconciler never scans all clusters).
 //
 // Usage: dotnet run -c Release --project bench/DaskGateway.Benchmarks -- [counts, default 250,500,1000] [memory|sqlite]
+if (args.Length > 0 && args[0] == "local")
+{
+    await LocalBackendBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
 var counts = (args.Length > 0 ? args[0] : "250,500,1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var storeKind = args.Length > 1 ? args[1] : "sqlite";
 Console.WriteLine($"# cluster life cycle, store: {storeKind}, {Environment.ProcessorCount} cores");

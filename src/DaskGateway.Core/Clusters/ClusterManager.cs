@@ -167,7 +167,29 @@ internal sealed partial class ClusterManager
         }
 
         var body = JsonSerializer.Serialize(new Dictionary<string, object> { ["op"] = "scale", ["count"] = count });
-        return await ForwardAsync(cluster, body, cancellationToken) ?? (ApiResult<ScaleReply>)reply;
+        if (await ForwardAsync(cluster, body, cancellationToken) is { } forwardError)
+        {
+            return forwardError;
+        }
+
+        // The scheduler took the new count: start workers now rather than at its next heartbeat.
+        bool changed;
+        lock (cluster.SyncRoot)
+        {
+            changed = cluster.IsActive && cluster.Count != count;
+            if (changed)
+            {
+                cluster.Count = count;
+            }
+        }
+
+        if (changed)
+        {
+            await _reconciler.PersistAsync(cluster);
+            _reconciler.Enqueue(cluster);
+        }
+
+        return reply;
     }
 
     public async Task<ApiResult<ScaleReply>> AdaptAsync(User user, string name, AdaptRequest request, CancellationToken cancellationToken)

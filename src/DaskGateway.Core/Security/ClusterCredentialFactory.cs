@@ -12,6 +12,7 @@ namespace DaskGateway.Security;
 internal sealed class ClusterCredentialFactory : IDisposable
 {
     private const int PoolSize = 4;
+    private static readonly TimeSpan RefillDelay = TimeSpan.FromSeconds(3);
     private readonly Channel<RSA> _keys = Channel.CreateBounded<RSA>(PoolSize);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _timeProvider;
@@ -67,6 +68,13 @@ internal sealed class ClusterCredentialFactory : IDisposable
         {
             while (!_stopping.IsCancellationRequested)
             {
+                // A key was just taken for a starting cluster: while others are left, let that start
+                // have the CPU (a key takes ~0.1 s of it) and refill a little later.
+                if (_keys.Reader.Count > 0)
+                {
+                    await Task.Delay(RefillDelay, _stopping.Token);
+                }
+
                 var key = RSA.Create(2048);
 
                 // The key is generated lazily on first use; use it here so that the work happens on this thread.

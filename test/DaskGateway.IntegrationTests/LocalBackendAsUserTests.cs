@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using DaskGateway.Clusters;
+using DaskGateway.Configuration;
+using DaskGateway.Hosting;
+using DaskGateway.Tests.Infrastructure;
+
+namespace DaskGateway.Tests;
+
+/// <summary>
+/// LocalBackend runs each cluster as its user's account. That needs root; as any other user the
+/// gateway must refuse to start with a clear reason. Each branch is a real check, never a skip.
+/// </summary>
+public sealed class LocalBackendAsUserTests
+{
+    private static bool IsRoot => Environment.UserName == "root";
+
+    [Fact]
+    public async Task AsRoot_ClusterProcessesRunAsTheUser_WithPrivateCredentials()
+    {
+        if (!IsRoot)
+        {
+            var config = new GatewayConfig();
+            config.Set("DaskGateway", "BackendClass", "local", SettingSource.Code);
+            config.Set("DBBackendBase", "DbUrl", "sqlite:///:memory:", SettingSource.Code);
+            var components = GatewayConfigurationLoader.Load(config, GatewayConfigurationLoader.BuiltInTypes(), loggerFactory: Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => components.Backend.SetupAsync(null!, CancellationToken.None));
+            Assert.Contains("needs the gateway to run as root", error.Message, StringComparison.Ordinal);
+            return;
+        }
+
+        var user = "dgtest" + Guid.NewGuid().ToString("N")[..8];
+        Run("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user);
+        var clusters = Directory.CreateTempSubdirectory("dask-gateway-users-");
+        try
+        {
+            // The user must be able to reach its cluster's directory.
+            File.SetUnixFileMode(clusters.FullName, (UnixFileMode)0b111_101_101);
+            await using var gateway = await TestGateway.StartAsync(
+                ("DaskGateway.BackendClass", "local"),
+                ("DBBackendBase.ClusterHeartbeatPeriod", 1),
+                ("LocalBackend.ClustersDirectory", clusters.FullName),
+                ("ClusterConfig.WorkerMemory", "512M"));
+            using var client = gateway.Client(user);
+            var name = await client.CreateClusterAsync();
+            var running = await client.WaitForStatusAsync(name, "RUNNING");
+            var cluster = gateway.Registry.All.Single();
+            var uid = uint.Parse(Run("id", "-u", user).Trim(), CultureInfo.InvariantCulture);
+
+            var schedulerPid = cluster.State["pid"]!.GetValue<int>();
+            Assert.Contains($"Uid:\t{uid}\t{uid}", await File.ReadAllTextAsync($"/proc/{schedulerPid}/status", TestContext.Current.CancellationToken), StringComparison.Ordinal);
+            var key = Path.Combine(clusters.FullName, name, ".certs", "dask.pem");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+            Assert.Contains($" {user} ", Run("ls", "-ln", "--", key).Replace(uid.ToString(CultureInfo.InvariantCulture), user, StringComparison.Ordinal), StringComparison.Ordinal);
+
+            using (await client.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 1 }))
+            {
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!cluster.Workers.Values.Any(w => w.Status == JobStatus.Running))
+            {
+                await Task.Delay(50, timeout.Token);
+            }
+
+            var (exitCode, output) = await DaskProcesses.ComputeAsync(cluster.SchedulerAddress, running["tls_cert"]!.GetValue<string>(), running["tls_key"]!.GetValue<string>());
+            Assert.True(exitCode == 0, output);
+            Assert.Contains("workers=1", output, StringComparison.Ordinal);
+
+            using (await client.DeleteAsync($"api/v1/clusters/{name}"))
+            {
+            }
+
+            await client.WaitForStatusAsync(name, "STOPPED");
+            Assert.Empty(DaskProcesses.OfCluster(name));
+        }
+        finally
+        {
+            Run("userdel", user);
+            clusters.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AsRoot_AUserWithoutAnAccount_GetsAFailedClusterSayingSo()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        await using var gateway = await TestGateway.StartAsync(("DaskGateway.BackendClass", "local"));
+        using var client = gateway.Client("nobody-with-this-name");
+        var name = await client.CreateClusterAsync();
+
+        await client.WaitForStatusAsync(name, "FAILED");
+        var events = (await client.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray();
+        Assert.Contains(events, e => e!["message"]!.GetValue<string>().Contains("there is no operating-system user 'nobody-with-this-name'", StringComparison.Ordinal));
+    }
+
+    private static string Run(string program, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {error}");
+        return output;
+    }
+}
