@@ -100,6 +100,15 @@ public sealed class LocalBackendTests : IDisposable
         Assert.Equal(2, workerPids.Count);
         await WaitUntilAsync(() => !DaskProcesses.OfCluster(name).Intersect(workerPids).Any(), "the retired workers' processes end");
 
+        // With no workers, work can only finish if adaptive scaling starts some.
+        Assert.Contains("result=45 squares=2470", await ComputeAsync(cluster, running), StringComparison.Ordinal);
+        lock (cluster.SyncRoot)
+        {
+            Assert.InRange(cluster.Workers.Count, 3, 4);
+        }
+
+        await WaitUntilAsync(() => RunningWorkers(cluster) == 0 && cluster.Count == 0, "adaptive scaling retires the workers again");
+
         using (var stop = await alice.DeleteAsync($"api/v1/clusters/{name}"))
         {
             Assert.Equal(HttpStatusCode.NoContent, stop.StatusCode);
