@@ -17,7 +17,7 @@ public sealed class BadInputTests
         {
         }
 
-        await WaitUntilRunningAsync(alice, name);
+        await alice.WaitForStatusAsync(name, "RUNNING");
         var huge = new string('x', 2 * 1024 * 1024);
         var clusters = "api/v1/clusters/";
         var scale = $"api/v1/clusters/{name}/scale";
@@ -90,14 +90,6 @@ public sealed class BadInputTests
         }
     }
 
-    private static async Task WaitUntilRunningAsync(GatewayClient client, string name)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while ((await client.GetJsonAsync($"api/v1/clusters/{name}?wait"))["status"]!.GetValue<string>() != "RUNNING")
-        {
-            await Task.Delay(50, timeout.Token);
-        }
-    }
 
     private static string Shorten(string? body) => body is null ? "" : body.Length > 60 ? body[..60] + "..." : body;
 }

@@ -23,21 +23,6 @@ public sealed class ReconcilerTests
     private static async Task<JsonArray> EventsAsync(GatewayClient client, string cluster) =>
         (await client.GetJsonAsync($"api/v1/clusters/{cluster}/events"))["events"]!.AsArray();
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(20, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
 
     [Fact]
     public async Task Cluster_StartsScalesUpAndDown_AndStopsEverything()
@@ -54,7 +39,7 @@ public sealed class ReconcilerTests
         }
 
         var cluster = gateway.Registry.All.Single();
-        await WaitUntilAsync(() => cluster.ActiveWorkers.Count(w => w.Status == Clusters.JobStatus.Running) == 2, "two workers run");
+        await Eventually.WaitUntilAsync(() => cluster.ActiveWorkers.Count(w => w.Status == Clusters.JobStatus.Running) == 2, "two workers run");
         Assert.Equal(2, backend.Scheduler(name).ActiveWorkers.Count);
 
         using (var scale = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 0 }))
@@ -62,7 +47,7 @@ public sealed class ReconcilerTests
             Assert.Equal(HttpStatusCode.OK, scale.StatusCode);
         }
 
-        await WaitUntilAsync(() => cluster.Workers.Values.All(w => w.Status == Clusters.JobStatus.Stopped), "the workers are retired");
+        await Eventually.WaitUntilAsync(() => cluster.Workers.Values.All(w => w.Status == Clusters.JobStatus.Stopped), "the workers are retired");
         Assert.Equal(2, backend.Calls.Count(c => c.StartsWith("stop-worker", StringComparison.Ordinal)));
 
         using (await alice.DeleteAsync($"api/v1/clusters/{name}"))
@@ -99,7 +84,7 @@ public sealed class ReconcilerTests
         await using var _1 = gateway;
         using var _2 = alice;
         var name = await alice.CreateClusterAsync();
-        await WaitUntilAsync(() => backend.Calls.Contains($"start-cluster {name}"), "the backend is starting the cluster");
+        await Eventually.WaitUntilAsync(() => backend.Calls.Contains($"start-cluster {name}"), "the backend is starting the cluster");
 
         time.Advance(TimeSpan.FromSeconds(59));
         Assert.Equal("PENDING", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
@@ -118,7 +103,7 @@ public sealed class ReconcilerTests
         await using var _1 = gateway;
         using var _2 = alice;
         var name = await alice.CreateClusterAsync();
-        await WaitUntilAsync(() => backend.HasScheduler(name) && gateway.Registry.All.Single().Status == Clusters.JobStatus.Submitted, "the scheduler was started");
+        await Eventually.WaitUntilAsync(() => backend.HasScheduler(name) && gateway.Registry.All.Single().Status == Clusters.JobStatus.Submitted, "the scheduler was started");
 
         time.Advance(TimeSpan.FromSeconds(31));
 
@@ -141,7 +126,7 @@ public sealed class ReconcilerTests
         for (var i = 0; i < 4; i++)
         {
             var sent = backend.Scheduler(name).HeartbeatsSent;
-            await WaitUntilAsync(() => backend.Scheduler(name).HeartbeatsSent > sent + 1, "the scheduler heartbeats");
+            await Eventually.WaitUntilAsync(() => backend.Scheduler(name).HeartbeatsSent > sent + 1, "the scheduler heartbeats");
             time.Advance(TimeSpan.FromSeconds(6));
         }
 
@@ -188,14 +173,14 @@ public sealed class ReconcilerTests
         }
 
         var cluster = gateway.Registry.All.Single();
-        await WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == Clusters.JobStatus.Submitted), "a worker was submitted");
+        await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == Clusters.JobStatus.Submitted), "a worker was submitted");
         time.Advance(TimeSpan.FromSeconds(21));
 
-        await WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == Clusters.JobStatus.Failed), "the worker failed");
+        await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == Clusters.JobStatus.Failed), "the worker failed");
         Assert.Contains(await EventsAsync(alice, name), e => e!["message"]!.GetValue<string>().Contains("did not connect within the start timeout of 20 s", StringComparison.Ordinal));
 
         // It is replaced: the cluster still wants one worker.
-        await WaitUntilAsync(() => backend.Calls.Count(c => c.StartsWith("start-worker", StringComparison.Ordinal)) >= 2, "a replacement starts");
+        await Eventually.WaitUntilAsync(() => backend.Calls.Count(c => c.StartsWith("start-worker", StringComparison.Ordinal)) >= 2, "a replacement starts");
         Assert.Equal("RUNNING", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
     }
 
@@ -213,12 +198,12 @@ public sealed class ReconcilerTests
         {
         }
 
-        await WaitUntilAsync(() => cluster.Workers.Values.Count(w => w.Status == Clusters.JobStatus.Submitted) == 3, "three workers are pending");
+        await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Count(w => w.Status == Clusters.JobStatus.Submitted) == 3, "three workers are pending");
         using (await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 1 }))
         {
         }
 
-        await WaitUntilAsync(() => cluster.Workers.Values.Count(w => w.Status == Clusters.JobStatus.Stopped) == 2, "two pending workers are stopped");
+        await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Count(w => w.Status == Clusters.JobStatus.Stopped) == 2, "two pending workers are stopped");
         Assert.Equal(1, cluster.Workers.Values.Count(w => w.Status == Clusters.JobStatus.Submitted && w.Target == Clusters.JobStatus.Running));
         Assert.Equal(2, backend.Calls.Count(c => c.StartsWith("stop-worker", StringComparison.Ordinal)));
     }
@@ -236,12 +221,12 @@ public sealed class ReconcilerTests
         }
 
         var cluster = gateway.Registry.All.Single();
-        await WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == Clusters.JobStatus.Running), "the worker runs");
+        await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == Clusters.JobStatus.Running), "the worker runs");
         var first = cluster.Workers.Values.Single().Name;
 
         backend.Scheduler(name).Forget(first);
 
-        await WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Name != first && w.Status == Clusters.JobStatus.Running), "a replacement runs");
+        await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Name != first && w.Status == Clusters.JobStatus.Running), "a replacement runs");
         Assert.Equal(Clusters.JobStatus.Failed, cluster.Workers[first].Status);
         Assert.Contains(await EventsAsync(alice, name), e => e!["kind"]!.GetValue<string>() == "worker-lost");
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using DaskGateway.Clusters;
 using DaskGateway.Security;
 using DaskGateway.Tests.Infrastructure;
@@ -25,33 +24,12 @@ public sealed class RestartTests : IDisposable
             .. settings,
         ]);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(20, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
 
     [Fact]
     public async Task GatewayRestartedWithoutStoppingClusters_AdoptsThem()
     {
-        var port = FreePort();
+        var port = Eventually.FreeLoopbackPort();
         string name;
         string firstWorker;
         await using (var first = await StartAsync(port, stopClustersOnShutdown: false))
@@ -64,7 +42,7 @@ public sealed class RestartTests : IDisposable
             }
 
             var cluster = first.Registry.All.Single();
-            await WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == JobStatus.Running), "the worker runs");
+            await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == JobStatus.Running), "the worker runs");
             firstWorker = cluster.Workers.Keys.Single();
         }
 
@@ -80,14 +58,14 @@ public sealed class RestartTests : IDisposable
 
             // Heartbeats from the scheduler that kept running are accepted, and scaling reaches it.
             var sent = backend.Scheduler(name).HeartbeatsSent;
-            await WaitUntilAsync(() => backend.Scheduler(name).HeartbeatsSent > sent + 2, "the scheduler heartbeats to the new gateway");
+            await Eventually.WaitUntilAsync(() => backend.Scheduler(name).HeartbeatsSent > sent + 2, "the scheduler heartbeats to the new gateway");
             using (var scale = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 2 }))
             {
                 Assert.Equal(HttpStatusCode.OK, scale.StatusCode);
             }
 
             var cluster = second.Registry.All.Single();
-            await WaitUntilAsync(() => cluster.Workers.Values.Count(w => w.Status == JobStatus.Running) == 2, "two workers run");
+            await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Count(w => w.Status == JobStatus.Running) == 2, "two workers run");
             Assert.Equal(JobStatus.Running, cluster.Workers[firstWorker].Status);
             Assert.DoesNotContain(backend.Calls, c => c.StartsWith("start-cluster", StringComparison.Ordinal));
             Assert.Single(backend.Calls, c => c.StartsWith("start-worker", StringComparison.Ordinal));
@@ -102,7 +80,7 @@ public sealed class RestartTests : IDisposable
     [Fact]
     public async Task CleanShutdown_StopsEverything_AndKeepsTheRecords()
     {
-        var port = FreePort();
+        var port = Eventually.FreeLoopbackPort();
         var names = new List<string>();
         await using (var first = await StartAsync(port, stopClustersOnShutdown: true))
         {
@@ -137,7 +115,7 @@ public sealed class RestartTests : IDisposable
     [Fact]
     public async Task ClusterDeletedByAnOtherRun_IsGoneAfterItsRetention()
     {
-        var port = FreePort();
+        var port = Eventually.FreeLoopbackPort();
         await using (var first = await StartAsync(port, stopClustersOnShutdown: true))
         {
             using var alice = first.Client("alice");
@@ -152,7 +130,7 @@ public sealed class RestartTests : IDisposable
 
         await using var second = await StartAsync(port, stopClustersOnShutdown: true, ("DBBackendBase.DbClusterMaxAge", 0));
         using var client = second.Client("alice");
-        await WaitUntilAsync(() => !second.Registry.All.Any(), "the old record is deleted");
+        await Eventually.WaitUntilAsync(() => !second.Registry.All.Any(), "the old record is deleted");
         Assert.Empty((await client.GetJsonAsync("api/v1/clusters/?status=STOPPED")).AsObject());
     }
 }

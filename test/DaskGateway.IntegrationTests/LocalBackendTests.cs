@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using DaskGateway.Clusters;
 using DaskGateway.Security;
@@ -32,21 +31,6 @@ public sealed class LocalBackendTests : IDisposable
         .. more,
     ];
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 60)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(50, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
 
     private static async Task<JsonArray> EventsAsync(GatewayClient client, string cluster) =>
         (await client.GetJsonAsync($"api/v1/clusters/{cluster}/events"))["events"]!.AsArray();
@@ -81,7 +65,7 @@ public sealed class LocalBackendTests : IDisposable
         {
         }
 
-        await WaitUntilAsync(() => RunningWorkers(cluster) == 2, "two workers are connected");
+        await Eventually.WaitUntilAsync(() => RunningWorkers(cluster) == 2, "two workers are connected");
         Assert.Contains("result=45 squares=2470 workers=2", await ComputeAsync(cluster, running), StringComparison.Ordinal);
 
         // Adaptive between 0 and 2 with nothing to do goes down to no workers.
@@ -90,7 +74,7 @@ public sealed class LocalBackendTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, adapt.StatusCode);
         }
 
-        await WaitUntilAsync(() => RunningWorkers(cluster) == 0 && cluster.Count == 0, "adaptive scaling retires the idle workers");
+        await Eventually.WaitUntilAsync(() => RunningWorkers(cluster) == 0 && cluster.Count == 0, "adaptive scaling retires the idle workers");
         List<int> workerPids;
         lock (cluster.SyncRoot)
         {
@@ -98,7 +82,7 @@ public sealed class LocalBackendTests : IDisposable
         }
 
         Assert.Equal(2, workerPids.Count);
-        await WaitUntilAsync(() => !DaskProcesses.OfCluster(name).Intersect(workerPids).Any(), "the retired workers' processes end");
+        await Eventually.WaitUntilAsync(() => !DaskProcesses.OfCluster(name).Intersect(workerPids).Any(), "the retired workers' processes end");
 
         // With no workers, work can only finish if adaptive scaling starts some.
         Assert.Contains("result=45 squares=2470", await ComputeAsync(cluster, running), StringComparison.Ordinal);
@@ -107,7 +91,7 @@ public sealed class LocalBackendTests : IDisposable
             Assert.InRange(cluster.Workers.Count, 3, 4);
         }
 
-        await WaitUntilAsync(() => RunningWorkers(cluster) == 0 && cluster.Count == 0, "adaptive scaling retires the workers again");
+        await Eventually.WaitUntilAsync(() => RunningWorkers(cluster) == 0 && cluster.Count == 0, "adaptive scaling retires the workers again");
 
         using (var stop = await alice.DeleteAsync($"api/v1/clusters/{name}"))
         {
@@ -131,13 +115,13 @@ public sealed class LocalBackendTests : IDisposable
         {
         }
 
-        await WaitUntilAsync(() => RunningWorkers(cluster) == 2, "two workers are connected");
+        await Eventually.WaitUntilAsync(() => RunningWorkers(cluster) == 2, "two workers are connected");
         var schedulerPid = cluster.State["pid"]!.GetValue<int>();
 
         Backends.NativeMethodsForTests.Kill(schedulerPid);
 
         await alice.WaitForStatusAsync(name, "FAILED");
-        await WaitUntilAsync(() => DaskProcesses.OfCluster(name).Count == 0, "no process of the cluster is left", 30);
+        await Eventually.WaitUntilAsync(() => DaskProcesses.OfCluster(name).Count == 0, "no process of the cluster is left", 30);
         Assert.Contains(await EventsAsync(alice, name), e => e!["message"]!.GetValue<string>().Contains("the scheduler", StringComparison.Ordinal) && e["kind"]!.GetValue<string>() == "failing");
     }
 
@@ -153,7 +137,7 @@ public sealed class LocalBackendTests : IDisposable
         {
         }
 
-        await WaitUntilAsync(() => RunningWorkers(cluster) == 2, "two workers are connected");
+        await Eventually.WaitUntilAsync(() => RunningWorkers(cluster) == 2, "two workers are connected");
         Worker victim;
         lock (cluster.SyncRoot)
         {
@@ -162,7 +146,7 @@ public sealed class LocalBackendTests : IDisposable
 
         Backends.NativeMethodsForTests.Kill(victim.State["pid"]!.GetValue<int>());
 
-        await WaitUntilAsync(() => victim.Status >= JobStatus.Stopped && RunningWorkers(cluster) == 2, "a replacement worker is connected");
+        await Eventually.WaitUntilAsync(() => victim.Status >= JobStatus.Stopped && RunningWorkers(cluster) == 2, "a replacement worker is connected");
         Assert.Contains("workers=2", await ComputeAsync(cluster, running), StringComparison.Ordinal);
         Assert.Equal("RUNNING", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
     }
@@ -184,7 +168,7 @@ public sealed class LocalBackendTests : IDisposable
     [Fact]
     public async Task GatewayRestart_ReadoptsARunningClusterThatStillComputes()
     {
-        var port = FreePort();
+        var port = Eventually.FreeLoopbackPort();
         var key = EncryptionKeys.GenerateKey();
         var database = Path.Combine(_directory.FullName, "gateway.sqlite");
         (string, object?)[] durable = [("DaskGateway.Address", $"127.0.0.1:{port}"), ("DBBackendBase.DbUrl", $"sqlite:///{database}"), ("DBBackendBase.DbEncryptKeys", new[] { key })];
@@ -199,7 +183,7 @@ public sealed class LocalBackendTests : IDisposable
             }
 
             var cluster = first.Registry.All.Single();
-            await WaitUntilAsync(() => RunningWorkers(cluster) == 1, "a worker is connected");
+            await Eventually.WaitUntilAsync(() => RunningWorkers(cluster) == 1, "a worker is connected");
         }
 
         // The scheduler and the worker (a nanny and its worker process) outlive the gateway.
@@ -268,10 +252,4 @@ public sealed class LocalBackendTests : IDisposable
         Assert.Contains(await EventsAsync(bob, homeless), e => e!["message"]!.GetValue<string>().Contains($"cannot create the cluster directory {Path.Combine(unwritable, homeless)}", StringComparison.Ordinal));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,15 +1,9 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Tests.Infrastructure;
 
@@ -71,15 +65,9 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
 
     public static async Task<FakeDaskScheduler> StartAsync(string name, string token, Uri apiUrl, TimeSpan period, bool heartbeats)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var scheduler = new FakeDaskScheduler(app, name, token, apiUrl);
-        app.Run(scheduler.HandleAsync);
-        await app.StartAsync();
-        scheduler.ApiAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        FakeDaskScheduler? scheduler = null;
+        var (app, address) = await LoopbackServer.StartAsync(context => scheduler!.HandleAsync(context));
+        scheduler = new FakeDaskScheduler(app, name, token, apiUrl) { ApiAddress = address };
         if (heartbeats)
         {
             scheduler._heartbeats = scheduler.HeartbeatLoopAsync(period);

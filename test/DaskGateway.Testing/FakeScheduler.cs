@@ -1,13 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Tests.Infrastructure;
 
@@ -41,16 +36,9 @@ public sealed class FakeScheduler : IAsyncDisposable
 
     public static async Task<FakeScheduler> StartAsync(string token)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var scheduler = new FakeScheduler(app, token);
-        app.Run(scheduler.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        scheduler.ApiAddress = new Uri(address);
+        FakeScheduler? scheduler = null;
+        var (app, address) = await LoopbackServer.StartAsync(context => scheduler!.HandleAsync(context));
+        scheduler = new FakeScheduler(app, token) { ApiAddress = address };
         return scheduler;
     }
 
