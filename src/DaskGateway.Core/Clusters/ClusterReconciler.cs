@@ -258,6 +258,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
                 }
             }
 
+            _credentials.NoteActivity();
             var remaining = ClusterStartTimeout - TimeSpan.FromMilliseconds(Now() - cluster.StartTime);
             using var timeout = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
@@ -460,6 +461,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         var cluster = worker.Cluster;
         try
         {
+            _credentials.NoteActivity();
             using var timeout = new CancellationTokenSource(WorkerStartTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             try

@@ -12,11 +12,12 @@ namespace DaskGateway.Security;
 internal sealed class ClusterCredentialFactory : IDisposable
 {
     private const int PoolSize = 4;
-    private static readonly TimeSpan RefillDelay = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
     private readonly Channel<RSA> _keys = Channel.CreateBounded<RSA>(PoolSize);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _timeProvider;
     private Task? _filler;
+    private long _lastActivity = Environment.TickCount64;
 
     public ClusterCredentialFactory(TimeProvider timeProvider)
     {
@@ -33,6 +34,9 @@ internal sealed class ClusterCredentialFactory : IDisposable
             : await _keys.Reader.ReadAsync(cancellationToken);
         return CreateCertificate(key, sanName, _timeProvider.GetUtcNow());
     }
+
+    /// <summary>Something CPU-hungry is starting (a scheduler or a worker): postpone refilling keys.</summary>
+    public void NoteActivity() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
 
     public void Dispose()
     {
@@ -68,11 +72,11 @@ internal sealed class ClusterCredentialFactory : IDisposable
         {
             while (!_stopping.IsCancellationRequested)
             {
-                // A key was just taken for a starting cluster: while others are left, let that start
-                // have the CPU (a key takes ~0.1 s of it) and refill a little later.
-                if (_keys.Reader.Count > 0)
+                // While keys are left, refill only once schedulers and workers have stopped starting
+                // for a moment: a key takes ~0.1 s of a core, which a starting Python process wants.
+                while (_keys.Reader.Count > 0 && Environment.TickCount64 - Interlocked.Read(ref _lastActivity) < (long)QuietPeriod.TotalMilliseconds)
                 {
-                    await Task.Delay(RefillDelay, _stopping.Token);
+                    await Task.Delay(QuietPeriod, _stopping.Token);
                 }
 
                 var key = RSA.Create(2048);
