@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Text;
 using DaskGateway.Auth;
-using DaskGateway.Clusters;
 using DaskGateway.Tests.Infrastructure;
 
 namespace DaskGateway.Tests;
@@ -23,23 +21,17 @@ internal sealed class EmptyServices : IServiceProvider
 /// </summary>
 public sealed class KerberosAuthenticatorTests(KerberosRealm realm) : IClassFixture<KerberosRealm>
 {
-    private readonly ConcurrentQueue<User> _users = new();
+    private readonly UserRecorder _recorder = new();
 
-    private Task<TestGateway> StartAsync(params (string, object?)[] more)
-    {
-        Func<User, Options> capture = user =>
-        {
-            _users.Enqueue(user);
-            return new Options();
-        };
-        return TestGateway.StartAsync(
-        [
-            ("DaskGateway.AuthenticatorClass", "kerberos"),
-            ("KerberosAuthenticator.Keytab", realm.Keytab),
-            ("Backend.ClusterOptions", capture),
-            .. more,
-        ]);
-    }
+    private IReadOnlyCollection<User> Users => _recorder.Users;
+
+    private Task<TestGateway> StartAsync(params (string, object?)[] more) => TestGateway.StartAsync(
+    [
+        ("DaskGateway.AuthenticatorClass", "kerberos"),
+        ("KerberosAuthenticator.Keytab", realm.Keytab),
+        _recorder.Setting,
+        .. more,
+    ]);
 
     /// <summary>The gateway's address with the host name of the service principal (HTTP/localhost).</summary>
     private static Uri ByHostName(TestGateway gateway, string path) => new(new UriBuilder(gateway.ApiBase) { Host = "localhost" }.Uri, path);
@@ -68,7 +60,7 @@ public sealed class KerberosAuthenticatorTests(KerberosRealm realm) : IClassFixt
             Assert.Contains(first.Headers.GetValues("Set-Cookie"), c => c.StartsWith("dask-gateway-", StringComparison.Ordinal));
         }
 
-        var user = Assert.Single(_users);
+        var user = Assert.Single(Users);
         Assert.Equal("alice", user.Name);
         Assert.False(user.Admin);
         Assert.Empty(user.Groups);
@@ -91,7 +83,7 @@ public sealed class KerberosAuthenticatorTests(KerberosRealm realm) : IClassFixt
         Assert.Equal("ok", replies[0]["negotiation"]!.GetValue<string>());
         Assert.Equal("[200]", replies[1]["statuses"]!.ToJsonString());
         Assert.Equal("{}", replies[1]["body"]!.GetValue<string>());
-        Assert.Equal("alice", Assert.Single(_users).Name);
+        Assert.Equal("alice", Assert.Single(Users).Name);
     }
 
     [Fact]
@@ -120,7 +112,7 @@ public sealed class KerberosAuthenticatorTests(KerberosRealm realm) : IClassFixt
         Assert.Equal(200, status);
         Assert.Contains("{\"cluster_options\":[]}", body, StringComparison.Ordinal);
         Assert.Matches(@"(?im)^WWW-Authenticate: Negotiate [A-Za-z0-9+/]+=*\r?$", headers);
-        Assert.Equal("bob", Assert.Single(_users).Name);
+        Assert.Equal("bob", Assert.Single(Users).Name);
     }
 
     [Fact]
@@ -143,7 +135,7 @@ public sealed class KerberosAuthenticatorTests(KerberosRealm realm) : IClassFixt
 
         Assert.Equal(401, status);
         Assert.Matches(@"(?im)^WWW-Authenticate: Negotiate\r?$", headers);
-        Assert.Empty(_users);
+        Assert.Empty(Users);
     }
 
     [Fact]
@@ -159,7 +151,7 @@ public sealed class KerberosAuthenticatorTests(KerberosRealm realm) : IClassFixt
         using var response = await client.GetAsync("api/v1/clusters/");
 
         await AssertRefusedAsync(response, "Kerberos authentication failed for a ticket for HTTP/localhost@FEAS.TEST");
-        Assert.Empty(_users);
+        Assert.Empty(Users);
     }
 
     [Fact]
@@ -173,7 +165,7 @@ public sealed class KerberosAuthenticatorTests(KerberosRealm realm) : IClassFixt
         using var response = await client.GetAsync("api/v1/clusters/");
 
         await AssertRefusedAsync(response, "HTTP/localhost@OTHER.TEST");
-        Assert.Empty(_users);
+        Assert.Empty(Users);
     }
 
     [Fact]
