@@ -169,7 +169,11 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
         catch (HttpRequestException e)
         {
             LogHubUnreachable(e, _userUrl!);
-            throw new AuthenticationUnavailableException(UpstreamFailure + ": JupyterHub cannot be reached", e);
+            throw new AuthenticationUnavailableException(
+                UpstreamFailure + (e.InnerException is System.Security.Authentication.AuthenticationException
+                    ? ": the TLS handshake with JupyterHub failed (see TlsCa, TlsCert and TlsKey)"
+                    : ": JupyterHub cannot be reached"),
+                e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
