@@ -255,18 +255,9 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
     /// <summary>Reads <c>jupyterhub &lt;token&gt;</c>; false when the header names another scheme or none.</summary>
     private static bool TryReadToken(string header, out string token)
     {
-        token = "";
-        var space = header.IndexOf(' ', StringComparison.Ordinal);
-        var scheme = space < 0 ? header : header[..space];
-        if (!scheme.Equals(Scheme, StringComparison.OrdinalIgnoreCase))
+        if (!AuthorizationHeader.TryGetCredentials(header, Scheme, "JupyterHub", out token))
         {
             return false;
-        }
-
-        token = space < 0 ? "" : header[(space + 1)..].Trim();
-        if (token.Length == 0)
-        {
-            throw new AuthenticationException("Malformed JupyterHub credentials: no token");
         }
 
         if (!token.All(c => c is > ' ' and < (char)0x7f))

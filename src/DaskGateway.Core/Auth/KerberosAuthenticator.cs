@@ -188,17 +188,9 @@ public sealed partial class KerberosAuthenticator : Authenticator, IDisposable
     private static bool TryReadToken(string header, out byte[] token)
     {
         token = [];
-        var space = header.IndexOf(' ', StringComparison.Ordinal);
-        var scheme = space < 0 ? header : header[..space];
-        if (!scheme.Equals(Scheme, StringComparison.OrdinalIgnoreCase))
+        if (!AuthorizationHeader.TryGetCredentials(header, Scheme, Scheme, out var encoded))
         {
             return false;
-        }
-
-        var encoded = space < 0 ? "" : header[(space + 1)..].Trim();
-        if (encoded.Length == 0)
-        {
-            throw new AuthenticationException("Malformed Negotiate credentials: no token");
         }
 
         var buffer = new byte[encoded.Length * 3 / 4];
