@@ -64,7 +64,20 @@ public sealed class JupyterHubInstance : IAsyncDisposable
             Assert.Fail($"jhub-ci-start.sh failed ({Install}): {result.Output}");
         }
 
-        return new JupyterHubInstance(ExternalCommand.ParseExports(result.StandardOutput));
+        var hub = new JupyterHubInstance(ExternalCommand.ParseExports(result.StandardOutput));
+
+        // The hub answers as these tests expect (e.g. 403 for revoked tokens), or they would mislead.
+        var selfTest = await ExternalCommand.RunAsync(
+            "/bin/bash",
+            ["-c", "set -a && source \"$1/hub.env\" && exec bash \"$2\"", "selftest", directory, Path.Combine(AppContext.BaseDirectory, "infra", "jhub-ci-selftest.sh")],
+            timeoutSeconds: 60);
+        if (selfTest.ExitCode != 0)
+        {
+            await hub.StopAsync();
+            Assert.Fail("jhub-ci-selftest.sh: the hub does not answer as the tests expect: " + selfTest.Output);
+        }
+
+        return hub;
     }
 
     /// <summary>Stops the hub (SIGTERM, then SIGKILL) and deletes its directory; safe to call twice.</summary>
