@@ -9,8 +9,10 @@ missing_debian_packages() {
 }
 
 ensure_prerequisites() {
-  # Dask from Debian (schedulers and workers run under /usr/bin/python3).
-  local wanted=(ca-certificates curl python3-distributed python3-dask)
+  # Dask from Debian (schedulers and workers run under /usr/bin/python3); a throwaway Kerberos
+  # realm (KDC, kadmin.local, kinit, ss) and the upstream client's Kerberos library; a real JupyterHub.
+  local wanted=(ca-certificates curl python3-distributed python3-dask
+    krb5-kdc krb5-admin-server krb5-user libgssapi-krb5-2 iproute2 python3-kerberos jupyterhub)
   local missing
   missing=$(missing_debian_packages "${wanted[@]}")
   if [ -n "$missing" ]; then

@@ -32,8 +32,10 @@ public sealed class AuthenticationRequest
     public IPAddress? RemoteIpAddress => HttpContext.Connection.RemoteIpAddress;
 
     /// <summary>
-    /// Headers sent with the response when the request succeeds (for example the
-    /// <c>WWW-Authenticate: Negotiate &lt;token&gt;</c> of mutual Kerberos authentication).
+    /// Headers sent with the response once the authenticator has accepted the request, whatever the
+    /// status the request then gets (for example the <c>WWW-Authenticate: Negotiate &lt;token&gt;</c> of
+    /// mutual Kerberos authentication, which the Python client requires on every response to its
+    /// credentials, a 404 included). Not sent when the request is rejected.
     /// </summary>
     public IHeaderDictionary ResponseHeaders { get; } = new HeaderDictionary();
 

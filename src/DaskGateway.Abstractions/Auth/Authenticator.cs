@@ -33,7 +33,9 @@ public abstract class Authenticator
 
     /// <summary>
     /// Checks the request's credentials. Returns the user, or <see langword="null"/> (or throws
-    /// <see cref="AuthenticationException"/>) to answer 401.
+    /// <see cref="AuthenticationException"/>) to answer 401; throws
+    /// <see cref="AuthenticationUnavailableException"/> to answer 502 when the service that checks
+    /// credentials cannot answer. Any other exception is a 500.
     /// </summary>
     public abstract Task<User?> AuthenticateAsync(AuthenticationRequest request);
 

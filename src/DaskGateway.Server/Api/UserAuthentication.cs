@@ -7,8 +7,9 @@ namespace DaskGateway.Api;
 /// <summary>
 /// The client's handshake (protocol.md §1.2) around the configured <see cref="Authenticator"/>:
 /// a valid cookie is enough; otherwise the authenticator checks the request's credentials, a
-/// failure is a 401 with the authenticator's challenge, and a successful response carries a new
-/// cookie (and whatever headers the authenticator adds in <see cref="Authenticator.PreResponseAsync"/>).
+/// failure is a 401 with the authenticator's challenge (a 502 when its identity service is down), and a
+/// successful response carries a new cookie (and whatever headers the authenticator adds in
+/// <see cref="Authenticator.PreResponseAsync"/>).
 /// </summary>
 internal sealed partial class UserAuthentication
 {
@@ -46,6 +47,12 @@ internal sealed partial class UserAuthentication
                 await ChallengeAsync(context, e.Message);
                 return;
             }
+            catch (AuthenticationUnavailableException e)
+            {
+                LogAuthenticatorUnavailable(e, _authenticator.GetType().Name);
+                await ApiResponse.WriteErrorAsync(context, StatusCodes.Status502BadGateway, e.Message);
+                return;
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogAuthenticatorFailed(e, _authenticator.GetType().Name);
@@ -64,15 +71,20 @@ internal sealed partial class UserAuthentication
 
         context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], AuthenticationType));
         var response = await handler(user);
-        if (response.IsSuccess && request is not null)
+        if (request is not null)
         {
-            await _authenticator.PreResponseAsync(request, user);
+            if (response.IsSuccess)
+            {
+                await _authenticator.PreResponseAsync(request, user);
+                context.Response.Headers.Append("Set-Cookie", CookieName + "=" + _cookies.Issue(user) + _cookieSuffix);
+            }
+
+            // Also on an error: the Kerberos client fails with "Kerberos negotiation failed" on any
+            // response to its credentials that lacks the server's token, hiding the real error.
             foreach (var (name, value) in request.ResponseHeaders)
             {
                 context.Response.Headers[name] = value;
             }
-
-            context.Response.Headers.Append("Set-Cookie", CookieName + "=" + _cookies.Issue(user) + _cookieSuffix);
         }
 
         await response.WriteAsync(context);
@@ -98,4 +110,7 @@ internal sealed partial class UserAuthentication
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "Authenticator {Authenticator} failed")]
     private partial void LogAuthenticatorFailed(Exception exception, string authenticator);
+
+    [LoggerMessage(EventId = 2090, Level = LogLevel.Warning, Message = "Authenticator {Authenticator} could not check credentials: its identity service is unavailable")]
+    private partial void LogAuthenticatorUnavailable(Exception exception, string authenticator);
 }

@@ -20,6 +20,8 @@ internal static class GatewayConfigurationLoader
         types.Register(typeof(GatewaySettings));
         types.Register(typeof(ProxySettings));
         types.Register(typeof(SimpleAuthenticator));
+        types.Register(typeof(KerberosAuthenticator));
+        types.Register(typeof(JupyterHubAuthenticator));
         types.Register(typeof(UnmanagedBackend));
         types.Register(typeof(LocalBackend));
         types.Register(typeof(UnsafeLocalBackend));

@@ -26,6 +26,12 @@ internal static class StartupBanner
                     ? "    (simple authentication: any user name, any password)\n"
                     : "    (simple authentication: any user name, the configured password; set DASK_GATEWAY__AUTH__KWARGS or BasicAuth(password=...))\n");
                 break;
+            case KerberosAuthenticator:
+                text.Append(CultureInfo.InvariantCulture, $"    gateway = Gateway(\"{apiAddress}\", auth=\"kerberos\")  # after kinit; use the host name of the service principal\n");
+                break;
+            case JupyterHubAuthenticator:
+                text.Append(CultureInfo.InvariantCulture, $"    gateway = Gateway(\"{apiAddress}\", auth=\"jupyterhub\")  # token from JUPYTERHUB_API_TOKEN\n");
+                break;
             default:
                 text.Append(CultureInfo.InvariantCulture, $"    gateway = Gateway(\"{apiAddress}\")  # authenticator: {components.Authenticator.GetType().Name}\n");
                 break;
