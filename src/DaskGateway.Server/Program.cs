@@ -76,6 +76,7 @@ internal static class Program
         return 1;
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "The process boundary.")]
     private static async Task<int> ServeAsync(StartupArguments arguments)
     {
         GatewayComponents components;
@@ -100,9 +101,11 @@ internal static class Program
         {
             await app.StartAsync();
         }
-        catch (Exception e) when (e is InvalidOperationException or ConfigurationException or IOException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await Console.Error.WriteLineAsync("dask-gateway-server: failed to start: " + e.Message);
+            // The process boundary: whatever setting up failed with (an extension authenticator's
+            // SetupAsync included) ends the process with a message instead of a crash dump.
+            await Console.Error.WriteLineAsync($"dask-gateway-server: failed to start: {(e is InvalidOperationException or ConfigurationException or IOException ? "" : e.GetType().Name + ": ")}{e.Message}");
             return 1;
         }
 

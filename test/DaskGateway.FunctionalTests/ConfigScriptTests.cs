@@ -176,6 +176,30 @@ public sealed class ConfigScriptTests
         Assert.DoesNotContain("listening", server.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnExtensionWhoseSetupFails_StopsTheStart_NamingTheClass()
+    {
+        var directory = Directory.CreateTempSubdirectory("dask-gateway-config-").FullName;
+        File.WriteAllText(Path.Combine(directory, "HubAuthenticator.cs"), """
+            using DaskGateway.Auth;
+
+            namespace Site;
+
+            public class HubAuthenticator : Authenticator
+            {
+                public override Task SetupAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+                    throw new HttpRequestException("hub unreachable");
+
+                public override Task<User?> AuthenticateAsync(AuthenticationRequest request) => Task.FromResult<User?>(null);
+            }
+            """);
+
+        await using var server = ServerProcess.StartIn(null, NoCache, ["--extensions", directory, "--DaskGateway.AuthenticatorClass=hubauthenticator.HubAuthenticator", .. LoopbackFlags]);
+
+        Assert.Equal(1, await server.WaitForExitAsync());
+        Assert.Contains("failed to start: Site.HubAuthenticator.SetupAsync failed: HttpRequestException: hub unreachable", server.StandardError, StringComparison.Ordinal);
+    }
+
     private static string CopySamples()
     {
         var directory = Directory.CreateTempSubdirectory("dask-gateway-sample-").FullName;

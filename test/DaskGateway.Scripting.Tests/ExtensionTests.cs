@@ -108,6 +108,26 @@ public sealed class ExtensionTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void TheCompilationCache_IsTheOwnersAlone_AndKeepsTheNewestEntries()
+    {
+        var directory = Path.Combine(Directory.CreateTempSubdirectory("dask-gateway-cache-").FullName, "compiled");
+        var cache = new DaskGateway.Scripting.CompilationCache(directory);
+        var entry = new DaskGateway.Scripting.CompiledAssembly([1], [2], new Dictionary<string, string[]> { ["T"] = ["stem"] });
+        for (var i = 0; i < 70; i++)
+        {
+            cache.Put($"key{i}", entry);
+            File.SetLastWriteTimeUtc(Path.Combine(directory, $"key{i}.json"), DateTime.UtcNow.AddMinutes(i - 70));
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+        Assert.Equal(64 * 3, Directory.GetFiles(directory).Length);
+        Assert.False(File.Exists(Path.Combine(directory, "key0.dll")));
+        var reread = new DaskGateway.Scripting.CompilationCache(directory).TryGet("key69");
+        Assert.Equal(["stem"], reread!.FileStems["T"]);
+    }
+
+    [Fact]
     public void AnExtensionThatDoesNotCompile_IsReportedWithFileLineAndColumn()
     {
         var run = new ScriptRun();

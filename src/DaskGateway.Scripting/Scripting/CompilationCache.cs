@@ -15,6 +15,9 @@ internal sealed class CompilationCache
 {
     public const string EnvironmentVariable = "DASK_GATEWAY_COMPILE_CACHE";
 
+    /// <summary>Entries kept; older ones are removed when a new one is written.</summary>
+    private const int MaxEntries = 64;
+
     private readonly string? _directory;
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
@@ -89,14 +92,38 @@ internal sealed class CompilationCache
         _used.Add(key);
         try
         {
-            Directory.CreateDirectory(_directory);
+            // Whoever can write here can put code into the gateway: the directory is the owner's alone.
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(_directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
             Write(key + ".dll", compiled.Image);
             Write(key + ".pdb", compiled.Symbols);
             Write(key + ".json", JsonSerializer.SerializeToUtf8Bytes(compiled.FileStems));
+            Prune();
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             // A cache that cannot be written only costs the next start a compilation.
+        }
+
+        void Prune()
+        {
+            var stale = new DirectoryInfo(_directory).EnumerateFiles("*.json")
+                .OrderByDescending(file => file.LastWriteTimeUtc)
+                .Skip(MaxEntries);
+            foreach (var entry in stale)
+            {
+                var stem = Path.GetFileNameWithoutExtension(entry.Name);
+                entry.Delete();
+                File.Delete(Path.Combine(_directory, stem + ".dll"));
+                File.Delete(Path.Combine(_directory, stem + ".pdb"));
+            }
         }
 
         void Write(string name, byte[] bytes)
