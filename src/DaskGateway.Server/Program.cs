@@ -14,14 +14,16 @@ internal static class Program
 
         var configFile = new Option<string?>("--config", "-f")
         {
+            HelpName = "FILE",
             Description = $"The config file, a C# script (default: {GatewayStartup.DefaultConfigFile} in the working directory, if it exists). Its directory is an extension directory.",
         };
         var extensions = new Option<string[]>("--extensions")
         {
+            HelpName = "DIR",
             Description = "An extension directory: its *.cs files are compiled and its *.dll files loaded before the config script runs (repeatable; also DASK_GATEWAY_EXTENSION_PATHS, ':'-separated).",
         };
-        var logLevel = new Option<string?>("--log-level") { Description = "Log level: DEBUG, INFO, WARN or ERROR (same as --DaskGateway.LogLevel)." };
-        var output = new Option<string?>("--output") { Description = $"Where to write the config file (default: {GatewayStartup.DefaultConfigFile})." };
+        var logLevel = new Option<string?>("--log-level") { HelpName = "LEVEL",  Description = "Log level: DEBUG, INFO, WARN or ERROR (same as --DaskGateway.LogLevel)." };
+        var output = new Option<string?>("--output") { HelpName = "PATH",  Description = $"Where to write the config file (default: {GatewayStartup.DefaultConfigFile})." };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
         var generateConfig = new Command("generate-config", "Writes a commented config file listing every setting with its default and description.")
         {

@@ -60,6 +60,27 @@ public sealed class ConfigScriptTests
     }
 
     [Fact]
+    public async Task ASecondStart_WithUnchangedFiles_TakesTheCompiledAssembliesFromTheCache_WithoutLoadingRoslyn()
+    {
+        var directory = CopySamples();
+        var cache = new Dictionary<string, string?> { ["DASK_GATEWAY_COMPILE_CACHE"] = Directory.CreateTempSubdirectory("dask-gateway-cache-").FullName };
+        string[] arguments = ["-f", Path.Combine(directory, "dask_gateway_config.csx"), "--Proxy.Address=127.0.0.1:0", "--DaskGateway.Address=127.0.0.1:0"];
+        await using (var first = ServerProcess.StartIn(null, cache, arguments))
+        {
+            await first.WaitUntilListeningAsync();
+            Assert.Contains("(2 compiled, 0 from the compilation cache)", first.StandardOutput, StringComparison.Ordinal);
+        }
+
+        await using var second = ServerProcess.StartIn(null, cache, arguments);
+        var (publicAddress, _) = await second.WaitUntilListeningAsync();
+
+        Assert.Contains("(0 compiled, 2 from the compilation cache)", second.StandardOutput, StringComparison.Ordinal);
+        Assert.False(second.HasMapped("Microsoft.CodeAnalysis"));
+        using var alice = new GatewayClient(publicAddress, "alice", "alice-key");
+        Assert.Equal(8, (await alice.GetJsonAsync("api/v1/options"))["cluster_options"]![0]!["spec"]!["max"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task WithoutConfigOrExtensions_RoslynIsNotLoaded()
     {
         await using var server = ServerProcess.Start(LoopbackFlags);
