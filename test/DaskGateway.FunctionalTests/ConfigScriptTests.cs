@@ -81,6 +81,45 @@ public sealed class ConfigScriptTests
     }
 
     [Fact]
+    public async Task ABackendAndAClusterConfigSubclassingBuiltIns_AreConfiguredLikeBuiltIns()
+    {
+        var directory = Directory.CreateTempSubdirectory("dask-gateway-config-").FullName;
+        File.WriteAllText(Path.Combine(directory, "SiteBackend.cs"), """
+            using DaskGateway.Backends;
+            using DaskGateway.Clusters;
+
+            public class SiteBackend : UnsafeLocalBackend
+            {
+                public string Site { get; set; } = "";
+
+                public override Type ClusterConfigClass { get; set; } = typeof(SiteClusterConfig);
+            }
+
+            public class SiteClusterConfig : LocalClusterConfig
+            {
+                public string Partition { get; set; } = "default";
+            }
+            """);
+        File.WriteAllText(Path.Combine(directory, "dask_gateway_config.csx"), """
+            c.DaskGateway.BackendClass = "sitebackend.SiteBackend";
+            c.SiteBackend.Site = "north";
+            c.LocalBackend.SigtermTimeout = 2;
+            c.SiteClusterConfig.Partition = "gpu";
+            c.SiteClusterConfig.Partitio = "typo";
+            """);
+
+        await using var failing = ServerProcess.StartIn(directory, NoCache, LoopbackFlags);
+        Assert.Equal(1, await failing.WaitForExitAsync());
+        Assert.Contains("Unknown setting 'Partitio' in section 'SiteClusterConfig'. Did you mean 'Partition'?", failing.StandardError, StringComparison.Ordinal);
+
+        var config = Path.Combine(directory, "dask_gateway_config.csx");
+        File.WriteAllLines(config, File.ReadAllLines(config).Where(line => !line.Contains("Partitio ", StringComparison.Ordinal)));
+        await using var server = ServerProcess.StartIn(directory, NoCache, [.. LoopbackFlags, "--DaskGateway.LogLevel=INFO"]);
+        await server.WaitUntilListeningAsync();
+        Assert.Contains("configurable classes: SiteBackend, SiteClusterConfig", server.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithoutConfigOrExtensions_RoslynIsNotLoaded()
     {
         await using var server = ServerProcess.Start(LoopbackFlags);
