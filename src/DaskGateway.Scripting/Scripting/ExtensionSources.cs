@@ -38,8 +38,15 @@ internal sealed record ExtensionSources(IReadOnlyList<string> Directories, IRead
         var assemblies = new List<string>();
         foreach (var directory in directories)
         {
-            sources.AddRange(Directory.EnumerateFiles(directory, "*.cs").Order(StringComparer.Ordinal));
-            assemblies.AddRange(Directory.EnumerateFiles(directory, "*.dll").Order(StringComparer.Ordinal));
+            try
+            {
+                sources.AddRange(Directory.EnumerateFiles(directory, "*.cs").Order(StringComparer.Ordinal));
+                assemblies.AddRange(Directory.EnumerateFiles(directory, "*.dll").Order(StringComparer.Ordinal));
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"Extension directory '{directory}' cannot be read: {exception.Message}");
+            }
         }
 
         return new ExtensionSources(directories, sources, assemblies);
