@@ -8,37 +8,63 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var types = GatewayConfigurationLoader.BuiltInTypes();
-        var config = new GatewayConfig();
-        var errors = new ConfigErrors();
-        var remaining = CommandLineSettings.Parse(args, config, errors);
+        var flags = new GatewayConfig();
+        var flagErrors = new ConfigErrors();
+        var remaining = CommandLineSettings.Parse(args, flags, flagErrors);
 
-        var logLevel = new Option<string?>("--log-level") { Description = "Log level: DEBUG, INFO, WARN or ERROR (same as --DaskGateway.LogLevel)." };
+        var configFile = new Option<string?>("--config", "-f")
+        {
+            HelpName = "FILE",
+            Description = $"The config file, a C# script (default: {GatewayStartup.DefaultConfigFile} in the working directory, if it exists). Its directory is an extension directory.",
+        };
+        var extensions = new Option<string[]>("--extensions")
+        {
+            HelpName = "DIR",
+            Description = "An extension directory: its *.cs files are compiled and its *.dll files loaded before the config script runs (repeatable; also DASK_GATEWAY_EXTENSION_PATHS, ':'-separated).",
+        };
+        var logLevel = new Option<string?>("--log-level") { HelpName = "LEVEL",  Description = "Log level: DEBUG, INFO, WARN or ERROR (same as --DaskGateway.LogLevel)." };
+        var output = new Option<string?>("--output") { HelpName = "PATH",  Description = $"Where to write the config file (default: {GatewayStartup.DefaultConfigFile})." };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
+        var generateConfig = new Command("generate-config", "Writes a commented config file listing every setting with its default and description.")
+        {
+            output,
+            force,
+        };
         var root = new RootCommand(
             "Dask Gateway server: authenticates users, starts Dask clusters on a backend and carries their traffic through one public port.\n"
-            + "Any setting can be given as --Section.Setting=value; see the list below.")
+            + "Any setting can be given as --Section.Setting=value (overriding the config file); see the list below.")
         {
+            configFile,
+            extensions,
             logLevel,
+            generateConfig,
         };
 
-        if (remaining.Any(a => a is "-h" or "--help" or "-?"))
+        if (remaining.Any(a => a is "-h" or "--help" or "-?") && !remaining.Contains(generateConfig.Name))
         {
             await root.Parse(["--help"]).InvokeAsync();
             Console.WriteLine();
             Console.WriteLine("Settings (--Section.Setting=value; snake_case names are accepted too):");
-            Console.WriteLine(SettingsHelp.Describe(types));
+            Console.WriteLine(SettingsHelp.Describe(GatewayConfigurationLoader.BuiltInTypes()));
             return 0;
         }
 
         var exitCode = 0;
+        generateConfig.SetAction(parseResult =>
+        {
+            exitCode = flags.Count > 0 || flagErrors.HasErrors
+                ? Fail("generate-config takes no --Section.Setting flags")
+                : ConfigGenerator.Run(parseResult.GetValue(output), parseResult.GetValue(force), Console.Out, Console.Error);
+        });
         root.SetAction(async (parseResult, cancellationToken) =>
         {
             if (parseResult.GetValue(logLevel) is { } level)
             {
-                config.Set("DaskGateway", nameof(GatewaySettings.LogLevel), level, SettingSource.CommandLine("--log-level " + level));
+                flags.Set("DaskGateway", nameof(GatewaySettings.LogLevel), level, SettingSource.CommandLine("--log-level " + level));
             }
 
-            exitCode = await ServeAsync(config, types, errors);
+            var arguments = new StartupArguments(parseResult.GetValue(configFile), parseResult.GetValue(extensions) ?? [], flags, flagErrors);
+            exitCode = await ServeAsync(arguments);
         });
 
         var parsed = root.Parse([.. remaining]);
@@ -46,12 +72,20 @@ internal static class Program
         return result != 0 ? result : exitCode;
     }
 
-    private static async Task<int> ServeAsync(GatewayConfig config, ConfigurableTypes types, ConfigErrors flagErrors)
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine("dask-gateway-server: " + message);
+        return 1;
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "The process boundary.")]
+    private static async Task<int> ServeAsync(StartupArguments arguments)
     {
         GatewayComponents components;
+        Scripting.ScriptingReport? report;
         try
         {
-            components = GatewayConfigurationLoader.Load(config, types, flagErrors);
+            components = GatewayStartup.Load(arguments, out report);
         }
         catch (ConfigurationException e)
         {
@@ -60,13 +94,20 @@ internal static class Program
         }
 
         await using var app = GatewayHost.Build(components);
+        if (report is not null)
+        {
+            ScriptingLog.Report(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DaskGateway.Scripting"), report);
+        }
+
         try
         {
             await app.StartAsync();
         }
-        catch (Exception e) when (e is InvalidOperationException or ConfigurationException or IOException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await Console.Error.WriteLineAsync("dask-gateway-server: failed to start: " + e.Message);
+            // The process boundary: whatever setting up failed with (an extension authenticator's
+            // SetupAsync included) ends the process with a message instead of a crash dump.
+            await Console.Error.WriteLineAsync($"dask-gateway-server: failed to start: {(e is InvalidOperationException or ConfigurationException or IOException ? "" : e.GetType().Name + ": ")}{e.Message}");
             return 1;
         }
 

@@ -39,15 +39,42 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static ServerProcess Start(params string[] arguments)
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>The working directory it runs in (a new temporary directory unless given).</summary>
+    public string WorkingDirectory => _process.StartInfo.WorkingDirectory;
+
+    public static ServerProcess Start(params string[] arguments) => StartIn(null, null, arguments);
+
+    /// <summary>
+    /// Starts the server in <paramref name="workingDirectory"/> (a new temporary directory when null)
+    /// with extra environment variables (null removes one). DASK_GATEWAY_EXTENSION_PATHS and
+    /// DASK_GATEWAY_COMPILE_CACHE are removed unless given.
+    /// </summary>
+    public static ServerProcess StartIn(string? workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "dask-gateway-server"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Directory.CreateTempSubdirectory("dask-gateway-cli-").FullName,
+            WorkingDirectory = workingDirectory ?? Directory.CreateTempSubdirectory("dask-gateway-cli-").FullName,
         };
+        info.Environment.Remove("DASK_GATEWAY_EXTENSION_PATHS");
+        info.Environment.Remove("DASK_GATEWAY_COMPILE_CACHE");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -62,6 +89,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         return server;
     }
+
+    /// <summary>Whether the process has mapped a file whose path contains <paramref name="name"/> (Linux: /proc/PID/maps).</summary>
+    public bool HasMapped(string name) =>
+        File.ReadLines($"/proc/{_process.Id}/maps").Any(line => line.Contains(name, StringComparison.Ordinal));
 
     /// <summary>Waits for the line that names both listening addresses.</summary>
     public Task<(Uri Public, Uri Private)> WaitUntilListeningAsync() =>

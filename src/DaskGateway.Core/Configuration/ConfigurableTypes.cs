@@ -11,6 +11,7 @@ public sealed class ConfigurableTypes
 {
     private readonly List<Type> _types = [];
     private readonly List<Type> _sectionTypes = [];
+    private readonly List<(string Alias, Type Type)> _aliases = [];
 
     /// <summary>The registered classes, in registration order.</summary>
     public IEnumerable<Type> Types => _types;
@@ -35,6 +36,21 @@ public sealed class ConfigurableTypes
         foreach (var level in Hierarchy(type).Where(level => !_sectionTypes.Contains(level)))
         {
             _sectionTypes.Add(level);
+        }
+    }
+
+    /// <summary>
+    /// Registers <paramref name="type"/> (if it is not yet) and another name it can be found by in
+    /// class-valued settings, compared case-insensitively, like a <see cref="ClassAliasAttribute"/>
+    /// (extensions use it for <c>&lt;file stem&gt;.&lt;type&gt;</c>).
+    /// </summary>
+    public void RegisterAlias(string alias, Type type)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(alias);
+        Register(type);
+        if (!_aliases.Contains((alias, type)))
+        {
+            _aliases.Add((alias, type));
         }
     }
 
@@ -136,6 +152,7 @@ public sealed class ConfigurableTypes
     /// <summary>The full name as written in C# (nested classes with a dot).</summary>
     internal static string FullName(Type type) => (type.FullName ?? type.Name).Replace('+', '.');
 
-    private static IEnumerable<string> Aliases(Type type) =>
-        type.GetCustomAttributes<ClassAliasAttribute>(inherit: false).Select(alias => alias.Alias);
+    private IEnumerable<string> Aliases(Type type) =>
+        type.GetCustomAttributes<ClassAliasAttribute>(inherit: false).Select(alias => alias.Alias)
+            .Concat(_aliases.Where(alias => alias.Type == type).Select(alias => alias.Alias));
 }

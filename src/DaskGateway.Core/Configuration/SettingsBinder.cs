@@ -31,6 +31,23 @@ public sealed class SettingsBinder
     /// <exception cref="ConfigurationException">The class cannot be created.</exception>
     public object Create(Type type, ConfigErrors errors)
     {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (TryCreate(type, errors) is { } instance)
+        {
+            return instance;
+        }
+
+        errors.ThrowIfAny();
+        throw new InvalidOperationException($"'{ConfigurableTypes.FullName(type)}' could not be created.");
+    }
+
+    /// <summary>
+    /// Like <see cref="Create(Type, ConfigErrors)"/>, but a class that cannot be created (not concrete,
+    /// no parameterless constructor, a constructor that throws) is only added to
+    /// <paramref name="errors"/>, naming the class, and the result is null, so that checking can go on.
+    /// </summary>
+    public object? TryCreate(Type type, ConfigErrors errors)
+    {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(errors);
         var name = ConfigurableTypes.FullName(type);
@@ -51,18 +68,29 @@ public sealed class SettingsBinder
             }
             catch (TargetInvocationException exception) when (exception.InnerException is { } inner)
             {
-                errors.Add($"'{name}' cannot be created: {inner.Message}");
+                errors.Add($"'{name}' cannot be created: its constructor threw {inner.GetType().Name}: {inner.Message}");
             }
         }
 
-        if (instance is null)
+        if (instance is not null)
         {
-            errors.ThrowIfAny();
-            throw new InvalidOperationException($"'{name}' could not be created.");
+            Bind(instance, errors);
         }
 
-        Bind(instance, errors);
         return instance;
+    }
+
+    /// <inheritdoc cref="TryCreate(Type, ConfigErrors)"/>
+    public T? TryCreate<T>(Type type, ConfigErrors errors)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (!typeof(T).IsAssignableFrom(type))
+        {
+            throw new ArgumentException($"{type} does not derive from {typeof(T)}.", nameof(type));
+        }
+
+        return (T?)TryCreate(type, errors);
     }
 
     /// <inheritdoc cref="Create(Type, ConfigErrors)"/>

@@ -56,7 +56,7 @@ public static class SettingsHelp
     }
 
     /// <summary>Roots alphabetically, each followed by its subclasses (depth first, alphabetically).</summary>
-    private static List<Type> Ordered(List<Type> sections)
+    internal static List<Type> Ordered(List<Type> sections)
     {
         var ordered = new List<Type>();
         Visit(sections.Where(type => type.BaseType is null || !sections.Contains(type.BaseType)));
@@ -77,7 +77,7 @@ public static class SettingsHelp
     /// An instance to read defaults from: the class itself, or for an abstract class the nearest
     /// registered concrete subclass; null when none can be created.
     /// </summary>
-    private static object? DefaultInstance(Type type, IEnumerable<Type> registered)
+    internal static object? DefaultInstance(Type type, IEnumerable<Type> registered)
     {
         var concrete = !type.IsAbstract
             ? type
@@ -99,7 +99,7 @@ public static class SettingsHelp
         }
     }
 
-    private static bool TryRead(object instance, SettingInfo setting, out object? value)
+    internal static bool TryRead(object instance, SettingInfo setting, out object? value)
     {
         value = null;
         if (!setting.CanRead)

@@ -57,13 +57,15 @@ internal static class GatewayConfigurationLoader
 
         proxy.Prefix = proxy.Prefix.TrimEnd('/');
 
-        var authenticator = binder.Create<Authenticator>(gateway.AuthenticatorClass, errors);
-        if (authenticator.CacheMaxAge <= 0)
+        // Classes that cannot be created (an extension whose constructor throws) are reported and
+        // checking goes on, so that every problem is listed together.
+        var authenticator = binder.TryCreate<Authenticator>(gateway.AuthenticatorClass, errors);
+        if (authenticator is { CacheMaxAge: <= 0 })
         {
             Add(config, errors, "Authenticator", nameof(Authenticator.CacheMaxAge), $"must be a positive number of seconds, got {authenticator.CacheMaxAge}");
         }
 
-        var backend = binder.Create<Backend>(gateway.BackendClass, errors);
+        var backend = binder.TryCreate<Backend>(gateway.BackendClass, errors);
         IClusterStore? store = null;
         string storeDescription = "";
         if (backend is DBBackendBase database)
@@ -71,6 +73,16 @@ internal static class GatewayConfigurationLoader
             if (!database.StopClustersOnShutdown && IsInMemory(database.DbUrl))
             {
                 Add(config, errors, "DBBackendBase", nameof(DBBackendBase.StopClustersOnShutdown), "When using an in-memory database, `stop_clusters_on_shutdown` must be True");
+            }
+
+            // A cluster config is made for every new cluster; making one now surfaces configuration
+            // mistakes at startup instead of at the first user's request.
+            if (binder.TryCreate(backend.ClusterConfigClass, errors) is ClusterConfig clusterConfig)
+            {
+                foreach (var problem in clusterConfig.Validate())
+                {
+                    errors.Add(problem, section: ConfigurableTypes.SectionName(backend.ClusterConfigClass));
+                }
             }
 
             if (!errors.HasErrors)
@@ -91,21 +103,13 @@ internal static class GatewayConfigurationLoader
                 }
             }
         }
-        else
+        else if (backend is not null)
         {
             Add(config, errors, "DaskGateway", nameof(GatewaySettings.BackendClass), $"{backend.GetType().Name} is not supported yet: backends must derive from DBBackendBase");
         }
 
-        // A cluster config is made for every new cluster; making one now surfaces configuration
-        // mistakes at startup instead of at the first user's request.
-        var clusterConfig = (ClusterConfig)binder.Create(backend.ClusterConfigClass, errors);
-        foreach (var problem in clusterConfig.Validate())
-        {
-            errors.Add(problem, section: ConfigurableTypes.SectionName(backend.ClusterConfigClass));
-        }
-
         errors.ThrowIfAny();
-        return new GatewayComponents(gateway, proxy, authenticator, backend, new BinderClusterConfigFactory(binder), types, store!, storeDescription);
+        return new GatewayComponents(gateway, proxy, authenticator!, backend!, new BinderClusterConfigFactory(binder), types, store!, storeDescription);
     }
 
     private static bool IsInMemory(string dbUrl) => dbUrl is "sqlite://" or "sqlite:///:memory:";

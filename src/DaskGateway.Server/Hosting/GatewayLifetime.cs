@@ -49,9 +49,22 @@ internal sealed partial class GatewayLifetime : IHostedService
     {
         LogStore(_storeDescription);
         await _reconciler.LoadAsync(_records, cancellationToken);
-        await _authenticator.SetupAsync(_services, cancellationToken);
-        await _backend.SetupAsync(_services, cancellationToken);
+        await SetUpAsync(_authenticator, _authenticator.SetupAsync, cancellationToken);
+        await SetUpAsync(_backend, _backend.SetupAsync, cancellationToken);
         _lifetime.ApplicationStarted.Register(() => _reconcilerStarted = StartReconcilingAsync());
+    }
+
+    /// <summary>Runs a part's set-up; a failure names the class (it may be an extension's).</summary>
+    private async Task SetUpAsync(object part, Func<IServiceProvider, CancellationToken, Task> setup, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await setup(_services, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"{part.GetType().FullName}.SetupAsync failed: {e.GetType().Name}: {e.Message}", e);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -145,7 +145,7 @@ public sealed class SettingsBinderTests
         var thrown = Assert.Throws<ConfigurationException>(() => binder.Create(typeof(TestThrowingConstructor), new ConfigErrors()));
         var isAbstract = Assert.Throws<ConfigurationException>(() => binder.Create(typeof(TestAuthenticatorBase), new ConfigErrors()));
 
-        Assert.EndsWith("'DaskGateway.Tests.Configuration.TestThrowingConstructor' cannot be created: no way", thrown.Message, StringComparison.Ordinal);
+        Assert.EndsWith("'DaskGateway.Tests.Configuration.TestThrowingConstructor' cannot be created: its constructor threw InvalidOperationException: no way", thrown.Message, StringComparison.Ordinal);
         Assert.EndsWith("'DaskGateway.Tests.Configuration.TestAuthenticatorBase' cannot be created: it is not a concrete class", isAbstract.Message, StringComparison.Ordinal);
     }
 
