@@ -61,11 +61,16 @@ internal sealed partial class GatewayLifetime : IHostedService
         {
             await setup(_services, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !IsBuiltInRefusal(part, e))
         {
             throw new InvalidOperationException($"{part.GetType().FullName}.SetupAsync failed: {e.GetType().Name}: {e.Message}", e);
         }
     }
+
+    /// <summary>A built-in part refusing its configuration already says what is wrong, in words for the operator.</summary>
+    private static bool IsBuiltInRefusal(object part, Exception exception) =>
+        exception is InvalidOperationException or Configuration.ConfigurationException
+        && part.GetType().Assembly.GetName().Name?.StartsWith("DaskGateway.", StringComparison.Ordinal) == true;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
