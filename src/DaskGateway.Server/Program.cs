@@ -41,6 +41,18 @@ internal static class Program
             exitCode = await ServeAsync(config, types, errors);
         });
 
+        var proxy = new Command("proxy", "Runs the public entry point alone, following the routes of the API server at --Proxy.GatewayUrl.") { logLevel };
+        proxy.SetAction(async (parseResult, cancellationToken) =>
+        {
+            if (parseResult.GetValue(logLevel) is { } level)
+            {
+                config.Set("DaskGateway", nameof(GatewaySettings.LogLevel), level, SettingSource.CommandLine("--log-level " + level));
+            }
+
+            exitCode = await ProxyHost.RunAsync(config, types, errors);
+        });
+        root.Subcommands.Add(proxy);
+
         var parsed = root.Parse([.. remaining]);
         var result = await parsed.InvokeAsync();
         return result != 0 ? result : exitCode;
