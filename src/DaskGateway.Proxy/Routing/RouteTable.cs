@@ -101,7 +101,7 @@ internal sealed class RouteTable
         var key = KeyOf(route);
         lock (_lock)
         {
-            if (routes.TryGetValue(key, out var existing) && existing == route)
+            if (routes.TryGetValue(key, out var existing) && existing.Target == route.Target)
             {
                 return;
             }

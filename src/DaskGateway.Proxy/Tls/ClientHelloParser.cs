@@ -95,7 +95,12 @@ internal static class ClientHelloParser
         }
 
         var body = record.UnreadSequence;
-        var reader = new SequenceReader<byte>(messageLength < body.Length ? body.Slice(0, messageLength) : body);
+        var fragmented = messageLength > body.Length;
+        var reader = new SequenceReader<byte>(fragmented ? body : body.Slice(0, messageLength));
+
+        // Without a server name in what this record holds, a fragmented hello cannot be told apart
+        // from one that names its server later: it is not one the gateway can route.
+        var noServerName = fragmented ? ClientHelloStatus.NotTls : ClientHelloStatus.NoServerName;
 
         // RFC 8446 §4.1.2: legacy_version (2), random (32), legacy_session_id<0..32>,
         // cipher_suites<2..2^16-2>, legacy_compression_methods<1..2^8-1>, extensions<8..2^16-1>.
@@ -110,7 +115,7 @@ internal static class ClientHelloParser
         if (reader.End)
         {
             // A TLS 1.2 hello may end here: no extensions, so no server name.
-            return ClientHelloStatus.NoServerName;
+            return noServerName;
         }
 
         if (!TryReadUInt16(ref reader, out var extensionsLength) || extensionsLength > reader.Remaining)
@@ -136,7 +141,7 @@ internal static class ClientHelloParser
             extensions.Advance(extensionLength);
         }
 
-        return ClientHelloStatus.NoServerName;
+        return noServerName;
     }
 
     /// <summary>RFC 6066 §3: <c>ServerName server_name_list&lt;1..2^16-1&gt;</c> of <c>name_type</c> (1) and <c>HostName&lt;1..2^16-1&gt;</c>.</summary>
