@@ -17,6 +17,9 @@ internal sealed class ForwardedHeadersTransformer : HttpTransformer
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var request = httpContext.Request;
         var headers = proxyRequest.Headers;
+
+        // The target sees its own host (upstream's proxy does the same); the original is X-Forwarded-Host.
+        headers.Host = null;
         if (httpContext.Connection.RemoteIpAddress is { } remote)
         {
             var existing = request.Headers["X-Forwarded-For"].ToString();

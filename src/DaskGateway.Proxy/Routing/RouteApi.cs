@@ -105,6 +105,9 @@ internal sealed partial class RouteApi
         response.ContentType = "application/json; charset=utf-8";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(end.Token);
+
+        // The headers go out now: a follower waits for them before anything changes.
+        await response.Body.FlushAsync(end.Token);
         try
         {
             if (watcher.Backlog.Count > 0)
