@@ -16,6 +16,13 @@ using Microsoft.Extensions.DependencyInjection;
 // clusters grows: it should stay flat (the reconciler never scans all clusters).
 //
 // Usage: dotnet run -c Release --project bench/DaskGateway.Benchmarks -- [counts, default 250,500,1000] [memory|sqlite]
+// Other modes: `local [repeats]` (LocalBackendBenchmark), `proxy [repeats]` (ProxyBenchmark).
+if (args.Length > 0 && args[0] == "proxy")
+{
+    await ProxyBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "local")
 {
     await LocalBackendBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);

@@ -165,7 +165,6 @@ internal sealed partial class SniRouter
     private static async Task<(long Bytes, bool Finished)> CopyFromClientAsync(PipeReader input, ProxyEndpoint scheduler, CancellationTokenSource abort)
     {
         long total = 0;
-        byte[]? gather = null;
         try
         {
             while (true)
@@ -178,15 +177,7 @@ internal sealed partial class SniRouter
                 }
                 else if (!buffer.IsEmpty)
                 {
-                    // Kestrel reads into small blocks: gather them so that each send is one large write.
-                    gather ??= ArrayPool<byte>.Shared.Rent(BufferSize);
-                    for (var rest = buffer; !rest.IsEmpty;)
-                    {
-                        var count = (int)Math.Min(rest.Length, gather.Length);
-                        rest.Slice(0, count).CopyTo(gather);
-                        await scheduler.SendAsync(gather.AsMemory(0, count), abort.Token);
-                        rest = rest.Slice(count);
-                    }
+                    await SendGatheredAsync(buffer, scheduler, abort.Token);
                 }
 
                 total += buffer.Length;
@@ -206,12 +197,25 @@ internal sealed partial class SniRouter
             await abort.CancelAsync();
             return (total, false);
         }
+    }
+
+    /// <summary>Kestrel reads into 4 KiB blocks: gathered, each send is one large write instead of many small ones.</summary>
+    private static async ValueTask SendGatheredAsync(ReadOnlySequence<byte> buffer, ProxyEndpoint scheduler, CancellationToken cancellationToken)
+    {
+        var gather = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, BufferSize));
+        try
+        {
+            for (var rest = buffer; !rest.IsEmpty;)
+            {
+                var count = (int)Math.Min(rest.Length, gather.Length);
+                rest.Slice(0, count).CopyTo(gather);
+                await scheduler.SendAsync(gather.AsMemory(0, count), cancellationToken);
+                rest = rest.Slice(count);
+            }
+        }
         finally
         {
-            if (gather is not null)
-            {
-                ArrayPool<byte>.Shared.Return(gather);
-            }
+            ArrayPool<byte>.Shared.Return(gather);
         }
     }
 
