@@ -16,10 +16,18 @@ using Microsoft.Extensions.DependencyInjection;
 // clusters grows: it should stay flat (the reconciler never scans all clusters).
 //
 // Usage: dotnet run -c Release --project bench/DaskGateway.Benchmarks -- [counts, default 250,500,1000] [memory|sqlite]
+// Other modes: `startup <executable> <extensions> [repeats]` (StartupBenchmark), `local [repeats]`
+// (LocalBackendBenchmark), `proxy [repeats]` (ProxyBenchmark).
 if (args.Length > 0 && args[0] == "startup")
 {
     // startup <executable> <samples/extensions directory> [repeats]
     await StartupBenchmark.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "proxy")
+{
+    await ProxyBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
     return;
 }
 

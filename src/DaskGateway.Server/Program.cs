@@ -67,6 +67,19 @@ internal static class Program
             exitCode = await ServeAsync(arguments);
         });
 
+        var proxy = new Command("proxy", "Runs the public entry point alone, following the routes of the API server at --Proxy.GatewayUrl.") { logLevel };
+        proxy.SetAction(async (parseResult, cancellationToken) =>
+        {
+            if (parseResult.GetValue(logLevel) is { } level)
+            {
+                flags.Set("DaskGateway", nameof(GatewaySettings.LogLevel), level, SettingSource.CommandLine("--log-level " + level));
+            }
+
+            // The standalone proxy is configured by flags; it takes its routes from the API server.
+            exitCode = await ProxyHost.RunAsync(flags, GatewayConfigurationLoader.BuiltInTypes(), flagErrors);
+        });
+        root.Subcommands.Add(proxy);
+
         var parsed = root.Parse([.. remaining]);
         var result = await parsed.InvokeAsync();
         return result != 0 ? result : exitCode;

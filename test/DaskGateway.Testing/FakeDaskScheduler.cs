@@ -37,6 +37,11 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
 
     public Uri ApiAddress { get; private set; } = null!;
 
+    /// <summary>What the heartbeats report as the scheduler's address: a TLS endpoint once <see cref="ServeTls"/> ran.</summary>
+    public string SchedulerAddress => _tls is null ? "tls://127.0.0.1:" + ApiAddress.Port : _tls.TlsAddress;
+
+    private TcpTestServer? _tls;
+
     public bool HeartbeatsPaused { get; set; }
 
     public int HeartbeatsSent { get; private set; }
@@ -113,8 +118,23 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
         _wake.Release();
     }
 
+    /// <summary>
+    /// Serves Dask's TLS with the cluster's credentials (see <see cref="ClusterTls.StartScheduler"/>,
+    /// greeting <c>scheduler &lt;name&gt;</c>), reported as the scheduler address from the next heartbeat on.
+    /// </summary>
+    public void ServeTls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        _tls = ClusterTls.StartScheduler(certificate, "scheduler " + _name);
+
+    /// <summary>Starts heartbeating, for a scheduler started without (so that it could serve TLS first).</summary>
+    public void StartHeartbeats(TimeSpan period) => _heartbeats = HeartbeatLoopAsync(period);
+
     public async ValueTask DisposeAsync()
     {
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync();
+        }
+
         await _stop.CancelAsync();
         await _heartbeats;
         await _app.StopAsync();
@@ -163,7 +183,7 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
 
             body = JsonSerializer.Serialize(new
             {
-                scheduler_address = "tls://127.0.0.1:" + ApiAddress.Port,
+                scheduler_address = SchedulerAddress,
                 dashboard_address = "http://127.0.0.1:" + ApiAddress.Port,
                 api_address = ApiAddress.ToString().TrimEnd('/'),
                 count = _count,
@@ -192,6 +212,14 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
     {
         if (context.Request.Path == "/api/health")
         {
+            return;
+        }
+
+        if (context.Request.Path == "/status")
+        {
+            // The dashboard's page, as far as forwarding tests care.
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync($"<html><body>dashboard of {_name}; Host {context.Request.Host}; X-Forwarded-Prefix {context.Request.Headers["X-Forwarded-Prefix"]}</body></html>");
             return;
         }
 

@@ -21,9 +21,18 @@ public sealed class GatewayClient : IDisposable
     }
 
     public GatewayClient(Uri address, Func<string?> authorization)
+        : this(address, authorization, new SocketsHttpHandler())
+    {
+    }
+
+    /// <summary>A client over <paramref name="handler"/> (for its TLS options); cookies and redirects are set here.</summary>
+    public GatewayClient(Uri address, Func<string?> authorization, SocketsHttpHandler handler)
     {
         Cookies = new CookieContainer();
-        _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, UseCookies = true, AllowAutoRedirect = false })
+        handler.CookieContainer = Cookies;
+        handler.UseCookies = true;
+        handler.AllowAutoRedirect = false;
+        _http = new HttpClient(handler)
         {
             BaseAddress = address,
             Timeout = TimeSpan.FromSeconds(60),

@@ -53,7 +53,13 @@ public sealed class InProcessBackend : DBBackendBase
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
-        var scheduler = await FakeDaskScheduler.StartAsync(cluster.Name, cluster.Token, new Uri(cluster.ApiUrl + "/"), TimeSpan.FromSeconds(FakeHeartbeatSeconds), heartbeats: !SilentSchedulers);
+        var period = TimeSpan.FromSeconds(FakeHeartbeatSeconds);
+        var scheduler = await FakeDaskScheduler.StartAsync(cluster.Name, cluster.Token, new Uri(cluster.ApiUrl + "/"), period, heartbeats: false);
+        scheduler.ServeTls(ClusterTls.Certificate(cluster.TlsCertificatePem, cluster.TlsKeyPem));
+        if (!SilentSchedulers)
+        {
+            scheduler.StartHeartbeats(period);
+        }
         Schedulers[cluster.Name] = scheduler;
         yield return new JsonObject { ["phase"] = "running", ["api"] = scheduler.ApiAddress.ToString() };
     }

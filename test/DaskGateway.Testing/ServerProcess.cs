@@ -11,6 +11,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource<(Uri Public, Uri Private)> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Uri> _proxyListening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ServerProcess(Process process)
     {
@@ -98,6 +99,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public Task<(Uri Public, Uri Private)> WaitUntilListeningAsync() =>
         _listening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
 
+    /// <summary>Waits for the line of <c>dask-gateway-server proxy</c> that names its public address.</summary>
+    public Task<Uri> WaitUntilProxyListeningAsync() =>
+        _proxyListening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
     public async Task<int> WaitForExitAsync()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -122,6 +127,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         if (line is null)
         {
             _listening.TrySetException(new InvalidOperationException("The server exited before listening: " + StandardError));
+            _proxyListening.TrySetException(new InvalidOperationException("The proxy exited before listening: " + StandardError));
             return;
         }
 
@@ -135,6 +141,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             _listening.TrySetResult((new Uri(match.Groups["public"].Value), new Uri(match.Groups["private"].Value)));
         }
+
+        var proxy = ProxyListeningLine().Match(line);
+        if (proxy.Success)
+        {
+            _proxyListening.TrySetResult(new Uri(proxy.Groups["public"].Value));
+        }
     }
 
     private void OnError(string? line)
@@ -147,4 +159,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     [GeneratedRegex(@"listening: public (?<public>\S+), private API (?<private>\S+)$")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"proxy \S+ listening: public (?<public>[^\s,;]+)")]
+    private static partial Regex ProxyListeningLine();
 }

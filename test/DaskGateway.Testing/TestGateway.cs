@@ -1,6 +1,7 @@
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
 using DaskGateway.Hosting;
+using DaskGateway.Proxy.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -38,6 +39,22 @@ public sealed class TestGateway : IAsyncDisposable
         where T : class => (T)(object)_app.Services.GetRequiredService<Backends.DBBackendBase>();
 
     internal ClusterRegistry Registry => _app.Services.GetRequiredService<ClusterRegistry>();
+
+    /// <summary>The public entry point's routes.</summary>
+    internal RouteTable Routes => _app.Services.GetRequiredService<RouteTable>();
+
+    /// <summary>Where scheduler TLS traffic goes: the public address, or <c>Proxy.TcpAddress</c>'s listener.</summary>
+    public System.Net.IPEndPoint SchedulerEndPoint
+    {
+        get
+        {
+            var address = GatewayHost.GetSchedulerAddress(_app.Services);
+            return new System.Net.IPEndPoint(System.Net.IPAddress.Parse(address.Host), address.Port);
+        }
+    }
+
+    /// <summary>The route API token (<c>Proxy.ApiToken</c>, generated unless configured).</summary>
+    public string ProxyToken => _app.Services.GetRequiredService<ProxySettings>().ApiToken;
 
     internal IReadOnlyList<Cluster> ActiveClusters() => [.. Registry.All.Where(c => c.IsActive)];
 

@@ -22,6 +22,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
     private readonly ClusterCredentialFactory _credentials;
     private readonly TimeProvider _time;
     private readonly ILogger<ClusterReconciler> _logger;
+    private readonly IRouteSink? _routes;
     private readonly WorkQueue<ReconcileKey> _queue;
     private readonly Reconciler<ReconcileKey> _runner;
     private readonly ConcurrentDictionary<string, Cluster> _startingClusters = new(StringComparer.Ordinal);
@@ -37,8 +38,10 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         DBBackendBase backend,
         ClusterCredentialFactory credentials,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IRouteSink? routes = null)
     {
+        _routes = routes;
         _registry = registry;
         _store = store;
         _backend = backend;
@@ -228,6 +231,9 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
                 {
                     cluster.Status = JobStatus.Running;
                     cluster.LastHeartbeat = Now();
+
+                    // Routed before anyone can see RUNNING: a client connects as soon as it does.
+                    AddRoutes(cluster);
                 }
             }
 
@@ -410,6 +416,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         {
             cluster.Status = target;
             cluster.StopTime = Now();
+            _routes?.RemoveClusterRoutes(cluster.Name);
         }
 
         cluster.SignalReady();
@@ -608,6 +615,12 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
             cluster.LastHeartbeat = now;
             if (cluster.Status >= JobStatus.Running)
             {
+                if (cluster.Status == JobStatus.Running && cluster.IsActive)
+                {
+                    // Routes live in memory only: a restarted gateway routes its running clusters again at once.
+                    AddRoutes(cluster);
+                }
+
                 cluster.SignalReady();
             }
             else if (cluster.Status == JobStatus.Created && cluster.State.Count > 0 && cluster.IsActive)
@@ -823,6 +836,8 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private void AddRoutes(Cluster cluster) => _routes?.AddClusterRoutes(cluster.Name, cluster.SchedulerAddress, cluster.DashboardAddress);
 
     [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Cluster {ClusterName} {EventKind}: {EventMessage}")]
     private partial void LogClusterEvent(string clusterName, string eventKind, string eventMessage);

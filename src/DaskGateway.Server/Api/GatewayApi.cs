@@ -4,6 +4,7 @@ using System.Numerics;
 using DaskGateway.Auth;
 using DaskGateway.Clusters;
 using DaskGateway.Hosting;
+using DaskGateway.Proxy.Routing;
 
 namespace DaskGateway.Api;
 
@@ -19,13 +20,15 @@ internal sealed partial class GatewayApi
 
     private readonly ClusterManager _clusters;
     private readonly UserAuthentication _authentication;
+    private readonly RouteApi _routes;
     private readonly int _maxBodySize;
     private readonly ILogger<GatewayApi> _logger;
 
-    public GatewayApi(ClusterManager clusters, UserAuthentication authentication, GatewaySettings settings, ILogger<GatewayApi> logger)
+    public GatewayApi(ClusterManager clusters, UserAuthentication authentication, RouteApi routes, GatewaySettings settings, ILogger<GatewayApi> logger)
     {
         _clusters = clusters;
         _authentication = authentication;
+        _routes = routes;
         _maxBodySize = settings.MaxRequestBodySize;
         _logger = logger;
     }
@@ -42,6 +45,7 @@ internal sealed partial class GatewayApi
         Adapt,
         Heartbeat,
         Events,
+        Routes,
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -87,6 +91,10 @@ internal sealed partial class GatewayApi
             (Route.Adapt, "POST") => _authentication.HandleAsync(context, user => AdaptAsync(context, user, name)),
             (Route.Heartbeat, "POST") => HeartbeatAsync(context, name),
             (Route.Events, "GET") => _authentication.HandleAsync(context, user => Task.FromResult(GetEvents(user, name))),
+
+            // For standalone proxies, on the private listener only: the table names every scheduler.
+            (Route.Routes, _) when !GatewayHost.IsPublic(context) => _routes.HandleAsync(context),
+            (Route.Routes, _) => ApiResponse.WriteErrorAsync(context, StatusCodes.Status404NotFound, "Not Found"),
             (Route.None, _) => ApiResponse.WriteErrorAsync(context, StatusCodes.Status404NotFound, "Not Found"),
             _ => MethodNotAllowedAsync(context, route),
         };
@@ -104,6 +112,8 @@ internal sealed partial class GatewayApi
                 return (Route.Options, "");
             case ClustersPrefix:
                 return (Route.Clusters, "");
+            case RouteApi.Path:
+                return (Route.Routes, "");
         }
 
         if (!path.StartsWith(ClustersPrefix, StringComparison.Ordinal))

@@ -45,6 +45,11 @@ internal static class GatewayConfigurationLoader
         var proxy = binder.Create<ProxySettings>(typeof(ProxySettings), errors);
         CheckAddress(config, errors, "DaskGateway", nameof(GatewaySettings.Address), gateway.Address);
         CheckAddress(config, errors, "Proxy", nameof(ProxySettings.Address), proxy.Address);
+        foreach (var (setting, message) in proxy.Validate())
+        {
+            Add(config, errors, "Proxy", setting, message);
+        }
+
         if (!GatewayLogging.TryParseLevel(gateway.LogLevel, out _))
         {
             Add(config, errors, "DaskGateway", nameof(GatewaySettings.LogLevel), $"'{gateway.LogLevel}' is not a log level; use DEBUG, INFO, WARN or ERROR");

@@ -1,8 +1,8 @@
-using System.Net;
 using DaskGateway.Api;
 using DaskGateway.Auth;
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
+using DaskGateway.Proxy.Http;
 using DaskGateway.Security;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,7 +13,8 @@ namespace DaskGateway.Hosting;
 
 /// <summary>
 /// Builds the gateway's web host: the public listener (<c>Proxy.Address</c>, under
-/// <c>Proxy.Prefix</c>) and the private API listener (<c>DaskGateway.Address</c>), both serving the API.
+/// <c>Proxy.Prefix</c>: scheduler TLS by SNI, dashboards, the API), optionally a separate scheduler
+/// listener (<c>Proxy.TcpAddress</c>), and the private API listener (<c>DaskGateway.Address</c>).
 /// </summary>
 internal static class GatewayHost
 {
@@ -23,8 +24,14 @@ internal static class GatewayHost
     public static WebApplication Build(GatewayComponents components, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? timeProvider = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "dask-gateway-server" });
+        var certificate = PublicListeners.LoadCertificate(components.Proxy);
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(kestrel, components));
+        if (certificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureListeners(kestrel, components, certificate));
         builder.Logging.ClearProviders();
         (configureLogging ?? GatewayLogging.AddConsole)(builder.Logging);
         builder.Logging.SetMinimumLevel(GatewayLogging.ParseLevel(components.Gateway.LogLevel));
@@ -46,6 +53,7 @@ internal static class GatewayHost
         services.AddSingleton<ClusterCredentialFactory>();
         services.AddSingleton<ClusterReconciler>();
         services.AddSingleton<ClusterManager>();
+        services.AddDaskGatewayProxy(components.Proxy.ToOptions());
         services.AddHttpClient<ISchedulerClient, SchedulerClient>(http => http.Timeout = TimeSpan.FromSeconds(10));
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddSingleton(provider => new AuthCookieCache(
@@ -61,7 +69,11 @@ internal static class GatewayHost
 
         var app = builder.Build();
         var api = app.Services.GetRequiredService<GatewayApi>();
+        var forwarder = app.Services.GetRequiredService<HttpRouteForwarder>();
         var prefix = components.Proxy.Prefix.TrimEnd('/');
+        app.Use((context, next) => IsPublic(context) && forwarder.TryMatch(context, out var route, out var remaining)
+            ? forwarder.ForwardAsync(context, route, remaining)
+            : next(context));
         app.Use((context, next) => StripPublicPrefix(context, prefix) ? next(context) : NotUnderPrefix(context));
         app.Run(api.HandleAsync);
         return app;
@@ -70,13 +82,14 @@ internal static class GatewayHost
     /// <summary>The API URL schedulers report to: the configured one, else the private API address.</summary>
     public static string SchedulerApiUrl(DBBackendBase backend, Uri privateAddress)
     {
-        if (backend.ApiUrl.Length > 0)
-        {
-            return backend.ApiUrl.TrimEnd('/');
-        }
+        return backend.ApiUrl.Length > 0 ? backend.ApiUrl.TrimEnd('/') : PrivateUrl(privateAddress) + "/api";
+    }
 
+    /// <summary>How other processes reach the private API: its address, an any-address host replaced by this machine's name.</summary>
+    public static string PrivateUrl(Uri privateAddress)
+    {
         var host = privateAddress.Host is "0.0.0.0" or "[::]" ? System.Net.Dns.GetHostName() : privateAddress.Host;
-        return $"http://{host}:{privateAddress.Port}/api";
+        return $"http://{host}:{privateAddress.Port}";
     }
 
     /// <summary>The addresses the gateway listens on, once started (ports chosen for port 0 included).</summary>
@@ -91,49 +104,48 @@ internal static class GatewayHost
         var publicAddress = ListenAddress.Parse(proxy.Address);
         var privateAddress = ListenAddress.Parse(gateway.Address);
 
-        // Kestrel lists the bound addresses in the order they were configured: public first.
+        // Kestrel lists the bound addresses in the order they were configured: public first, private last.
         var publicUri = addresses[0];
         var privateUri = addresses[^1];
         return (Normalize(publicUri, publicAddress), Normalize(privateUri, privateAddress));
     }
 
-    private static Uri Normalize(Uri bound, ListenAddress configured) =>
-        configured.IsAnyAddress || bound.Host is "[::]" or "0.0.0.0" ? new Uri($"http://{(configured.IsAnyAddress ? "0.0.0.0" : configured.Host)}:{bound.Port}") : bound;
+    /// <summary>The address of scheduler TLS traffic: <c>Proxy.TcpAddress</c>'s listener if there is one, else the public address.</summary>
+    public static Uri GetSchedulerAddress(IServiceProvider services)
+    {
+        var proxy = services.GetRequiredService<ProxySettings>();
+        if (!proxy.HasSeparateTcpAddress)
+        {
+            return GetAddresses(services).Public;
+        }
 
-    private static void ConfigureListeners(KestrelServerOptions kestrel, GatewayComponents components)
+        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        return Normalize(addresses[1], ListenAddress.Parse(proxy.TcpAddress));
+    }
+
+    /// <summary>Whether the request came in on the public listener (rather than the private API listener).</summary>
+    public static bool IsPublic(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ListenerKey, out var listener) == true && listener as string == PublicListener;
+
+    internal static Uri Normalize(Uri bound, ListenAddress configured) =>
+        configured.IsAnyAddress || bound.Host is "[::]" or "0.0.0.0" ? new Uri($"{bound.Scheme}://{(configured.IsAnyAddress ? "0.0.0.0" : configured.Host)}:{bound.Port}") : bound;
+
+    private static void ConfigureListeners(KestrelServerOptions kestrel, GatewayComponents components, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
     {
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestBodySize = (long)components.Gateway.MaxRequestBodySize * RequestBody.DrainFactor;
-        var publicAddress = ListenAddress.Parse(components.Proxy.Address);
-        var privateAddress = ListenAddress.Parse(components.Gateway.Address);
-        Listen(kestrel, publicAddress, listen => listen.Use(next => connection =>
+        PublicListeners.Configure(kestrel, components.Proxy, certificate, listen => listen.Use(next => connection =>
         {
             connection.Items[ListenerKey] = PublicListener;
             return next(connection);
         }));
-        Listen(kestrel, privateAddress, _ => { });
-    }
-
-    private static void Listen(KestrelServerOptions kestrel, ListenAddress address, Action<ListenOptions> configure)
-    {
-        if (address.IsAnyAddress)
-        {
-            kestrel.ListenAnyIP(address.Port, configure);
-        }
-        else if (address.Host == "localhost")
-        {
-            kestrel.Listen(IPAddress.Loopback, address.Port, configure);
-        }
-        else
-        {
-            kestrel.Listen(IPAddress.Parse(address.Host), address.Port, configure);
-        }
+        PublicListeners.Listen(kestrel, ListenAddress.Parse(components.Gateway.Address), _ => { });
     }
 
     /// <summary>On the public listener, requests must be under <c>Proxy.Prefix</c>, which is removed.</summary>
     private static bool StripPublicPrefix(HttpContext context, string prefix)
     {
-        if (prefix.Length == 0 || context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ListenerKey, out var listener) != true || listener as string != PublicListener)
+        if (prefix.Length == 0 || !IsPublic(context))
         {
             return true;
         }

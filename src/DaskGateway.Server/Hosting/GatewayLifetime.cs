@@ -1,6 +1,8 @@
 using DaskGateway.Auth;
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
+using DaskGateway.Proxy;
+using DaskGateway.Proxy.Routing;
 using DaskGateway.Storage;
 
 namespace DaskGateway.Hosting;
@@ -84,6 +86,10 @@ internal sealed partial class GatewayLifetime : IHostedService
     private async Task StartReconcilingAsync()
     {
         var (_, privateAddress) = GatewayHost.GetAddresses(_services);
+
+        // The API route (protocol.md §2.4), for standalone proxies that forward the API to this server.
+        var proxy = _services.GetRequiredService<ProxyOptions>();
+        _services.GetRequiredService<RouteTable>().Put(ProxyRoute.Path(proxy.ApiRoutePath, GatewayHost.PrivateUrl(privateAddress)));
         var apiUrl = GatewayHost.SchedulerApiUrl(_backend, privateAddress);
         LogApiUrl(apiUrl);
         await _reconciler.StartAsync(apiUrl);

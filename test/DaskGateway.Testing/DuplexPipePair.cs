@@ -1,0 +1,63 @@
+using System.IO.Pipelines;
+
+namespace DaskGateway.Tests.Infrastructure;
+
+/// <summary>Two ends of an in-memory connection: what one end writes, the other reads.</summary>
+public static class DuplexPipePair
+{
+    public static (IDuplexPipe Left, IDuplexPipe Right) Create()
+    {
+        var leftToRight = new Pipe();
+        var rightToLeft = new Pipe();
+        return (new End(rightToLeft.Reader, leftToRight.Writer), new End(leftToRight.Reader, rightToLeft.Writer));
+    }
+
+    /// <summary>One end as a <see cref="Stream"/>, for an <see cref="System.Net.Security.SslStream"/> in memory.</summary>
+    public static Stream AsStream(IDuplexPipe pipe) => new DuplexStream(pipe.Input.AsStream(), pipe.Output.AsStream());
+
+    private sealed record End(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    private sealed class DuplexStream(Stream input, Stream output) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => input.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => output.WriteAsync(buffer, cancellationToken);
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => output.WriteAsync(buffer, offset, count, cancellationToken);
+
+        public override void Flush() => output.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                input.Dispose();
+                output.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
