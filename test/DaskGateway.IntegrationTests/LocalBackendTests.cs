@@ -186,7 +186,9 @@ public sealed class LocalBackendTests : IDisposable
             await Eventually.WaitUntilAsync(() => RunningWorkers(cluster) == 1, "a worker is connected");
         }
 
-        // The scheduler and the worker (a nanny and its worker process) outlive the gateway.
+        // The scheduler and the worker (a nanny and its worker process) outlive the gateway; if this
+        // test fails before the second gateway stops them, they must not outlive the test.
+        using var cleanup = new KillOnDispose(name);
         Assert.True(DaskProcesses.OfCluster(name).Count >= 3);
         await using var second = await TestGateway.StartAsync(Settings([.. durable, ("DBBackendBase.StopClustersOnShutdown", true)]));
         using var client = second.Client("alice");
@@ -252,4 +254,15 @@ public sealed class LocalBackendTests : IDisposable
         Assert.Contains(await EventsAsync(bob, homeless), e => e!["message"]!.GetValue<string>().Contains($"cannot create the cluster directory {Path.Combine(unwritable, homeless)}", StringComparison.Ordinal));
     }
 
+
+    private sealed class KillOnDispose(string clusterName) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var pid in DaskProcesses.OfCluster(clusterName))
+            {
+                Backends.NativeMethodsForTests.TryKill(pid);
+            }
+        }
+    }
 }
