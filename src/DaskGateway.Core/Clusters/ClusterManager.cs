@@ -17,7 +17,7 @@ internal sealed partial class ClusterManager
     /// <summary>How long <c>GET ...?wait</c> holds a request (protocol.md §1.5).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(20);
 
-    private readonly ClusterRegistry _store;
+    private readonly ClusterRegistry _registry;
     private readonly ClusterReconciler _reconciler;
     private readonly Backend _backend;
     private readonly IClusterConfigFactory _configFactory;
@@ -34,7 +34,7 @@ internal sealed partial class ClusterManager
         TimeProvider timeProvider,
         ILogger<ClusterManager> logger)
     {
-        _store = registry;
+        _registry = registry;
         _reconciler = reconciler;
         _backend = backend;
         _configFactory = configFactory;
@@ -92,7 +92,7 @@ internal sealed partial class ClusterManager
     /// <summary>The user's clusters, by default only the active ones (protocol.md §1.3).</summary>
     public IReadOnlyList<ClusterSnapshot> List(User user, IReadOnlySet<ClusterStatus>? statuses)
     {
-        var clusters = _store.ListForUser(user.Name);
+        var clusters = _registry.ListForUser(user.Name);
         var result = new List<ClusterSnapshot>(clusters.Count);
         foreach (var cluster in clusters)
         {
@@ -108,15 +108,13 @@ internal sealed partial class ClusterManager
 
     public async Task<ApiResult<ClusterSnapshot>> GetAsync(User user, string name, bool wait, CancellationToken cancellationToken)
     {
-        if (!_store.TryGet(name, out var cluster))
+        var found = FindForUser(user, name, "view");
+        if (found.Error is { } error)
         {
-            return ApiError.NotFound(name);
+            return error;
         }
 
-        if (!MayAccess(user, cluster))
-        {
-            return ApiError.Forbidden(user.Name, "view", name);
-        }
+        var cluster = found.Value!;
 
         if (wait && !cluster.Ready.IsCompleted)
         {
@@ -136,7 +134,7 @@ internal sealed partial class ClusterManager
     /// <summary>Stops a cluster on behalf of a user (who must own it) or of its scheduler (<paramref name="user"/> null).</summary>
     public async Task<ApiError?> StopAsync(User? user, string name)
     {
-        if (!_store.TryGet(name, out var cluster))
+        if (!_registry.TryGet(name, out var cluster))
         {
             return null;
         }
@@ -230,7 +228,7 @@ internal sealed partial class ClusterManager
     /// <summary>True when <paramref name="token"/> is the cluster's API token (compared in constant time).</summary>
     public bool IsClusterToken(string name, string token, out bool clusterExists)
     {
-        clusterExists = _store.TryGet(name, out var cluster);
+        clusterExists = _registry.TryGet(name, out var cluster);
         return clusterExists && CryptographicOperations.FixedTimeEquals(
             Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(cluster.Token));
     }
@@ -245,7 +243,7 @@ internal sealed partial class ClusterManager
     /// <summary>Handles a scheduler's heartbeat (protocol.md §3.5); unknown or stopping clusters are ignored.</summary>
     public async Task OnHeartbeatAsync(string name, Heartbeat heartbeat)
     {
-        if (!_store.TryGet(name, out var cluster))
+        if (!_registry.TryGet(name, out var cluster))
         {
             return;
         }
@@ -388,7 +386,7 @@ internal sealed partial class ClusterManager
 
     private ApiResult<Cluster> FindForUser(User user, string name, string action)
     {
-        if (!_store.TryGet(name, out var cluster))
+        if (!_registry.TryGet(name, out var cluster))
         {
             return ApiError.NotFound(name);
         }

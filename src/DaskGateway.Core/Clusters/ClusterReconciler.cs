@@ -264,26 +264,21 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
                 }
             }
 
-            _credentials.NoteActivity();
             var remaining = ClusterStartTimeout - TimeSpan.FromMilliseconds(Now() - cluster.StartTime);
-            using var timeout = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-            try
-            {
-                await foreach (var state in _backend.StartClusterAsync(ToInfo(cluster), linked.Token).WithCancellation(linked.Token))
+            await RunBackendStartAsync(
+                token => _backend.StartClusterAsync(ToInfo(cluster), token),
+                remaining,
+                state =>
                 {
                     lock (cluster.SyncRoot)
                     {
                         cluster.State = state;
                     }
 
-                    await PersistAsync(cluster);
-                }
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"the backend did not start the cluster within {_backend.ClusterStartTimeout:0.###} s");
-            }
+                    return PersistAsync(cluster);
+                },
+                $"the backend did not start the cluster within {_backend.ClusterStartTimeout:0.###} s",
+                cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -468,25 +463,20 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         var cluster = worker.Cluster;
         try
         {
-            _credentials.NoteActivity();
-            using var timeout = new CancellationTokenSource(WorkerStartTimeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-            try
-            {
-                await foreach (var state in _backend.StartWorkerAsync(ToInfo(worker), linked.Token).WithCancellation(linked.Token))
+            await RunBackendStartAsync(
+                token => _backend.StartWorkerAsync(ToInfo(worker), token),
+                WorkerStartTimeout,
+                state =>
                 {
                     lock (cluster.SyncRoot)
                     {
                         worker.State = state;
                     }
 
-                    await PersistAsync(worker);
-                }
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"the backend did not start the worker within {_backend.WorkerStartTimeout:0.###} s");
-            }
+                    return PersistAsync(worker);
+                },
+                $"the backend did not start the worker within {_backend.WorkerStartTimeout:0.###} s",
+                cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -543,6 +533,33 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         await PersistAsync(cluster, "worker-failed", reason);
         Enqueue(worker);
         Enqueue(cluster);
+    }
+
+    /// <summary>
+    /// Runs a backend's start of a scheduler or worker within <paramref name="limit"/>, handing on
+    /// each state it yields; running out of time is a <see cref="TimeoutException"/> with <paramref name="timeoutMessage"/>.
+    /// </summary>
+    private async Task RunBackendStartAsync(
+        Func<CancellationToken, IAsyncEnumerable<JsonObject>> start,
+        TimeSpan limit,
+        Func<JsonObject, Task> onState,
+        string timeoutMessage,
+        CancellationToken cancellationToken)
+    {
+        _credentials.NoteActivity();
+        using var timeout = new CancellationTokenSource(limit > TimeSpan.Zero ? limit : TimeSpan.Zero, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await foreach (var state in start(linked.Token).WithCancellation(linked.Token))
+            {
+                await onState(state);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(timeoutMessage);
+        }
     }
 
     private async Task StopWorkerAsync(Worker worker, JobStatus status, JobStatus target, CancellationToken cancellationToken)
