@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/prerequisites.sh
-ensure_prerequisites
+ensure_prerequisites run
 echo "Building (Release)..." >&2
 dotnet build DaskGateway.slnx -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 exec src/DaskGateway.Server/bin/Release/net10.0/dask-gateway-server "$@"

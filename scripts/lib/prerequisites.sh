@@ -8,11 +8,15 @@ missing_debian_packages() {
   done
 }
 
+# ensure_prerequisites [run|test]: what running the gateway needs, or (test, the default) also what the tests need.
 ensure_prerequisites() {
-  # Dask from Debian (schedulers and workers run under /usr/bin/python3); a throwaway Kerberos
-  # realm (KDC, kadmin.local, kinit, ss) and the upstream client's Kerberos library; a real JupyterHub.
-  local wanted=(ca-certificates curl python3-distributed python3-dask
-    krb5-kdc krb5-admin-server krb5-user libgssapi-krb5-2 iproute2 python3-kerberos jupyterhub)
+  # Dask from Debian (schedulers and workers run under /usr/bin/python3) and the GSS library.
+  local wanted=(ca-certificates curl python3-distributed python3-dask libgssapi-krb5-2)
+  if [ "${1:-test}" = test ]; then
+    # A throwaway Kerberos realm (KDC, kadmin.local, kinit, ss), the upstream client's Kerberos
+    # library and a real JupyterHub.
+    wanted+=(krb5-kdc krb5-admin-server krb5-user iproute2 python3-kerberos jupyterhub)
+  fi
   local missing
   missing=$(missing_debian_packages "${wanted[@]}")
   if [ -n "$missing" ]; then
