@@ -26,6 +26,9 @@ internal static class GatewayConfigurationLoader
         types.Register(typeof(LocalBackend));
         types.Register(typeof(UnsafeLocalBackend));
         types.Register(typeof(LocalClusterConfig));
+        types.Register(typeof(KubeBackend));
+        types.Register(typeof(KubeClusterConfig));
+        types.Register(typeof(KubeControllerSettings));
         types.Register(typeof(ClusterConfig));
         return types;
     }
