@@ -36,7 +36,7 @@ public sealed class TestGateway : IAsyncDisposable
 
     /// <summary>The configured backend (an <see cref="InProcessBackend"/> when the test chose it).</summary>
     public T Backend<T>()
-        where T : class => (T)(object)_app.Services.GetRequiredService<Backends.DBBackendBase>();
+        where T : class => (T)(object)_app.Services.GetRequiredService<Backends.Backend>();
 
     internal ClusterRegistry Registry => _app.Services.GetRequiredService<ClusterRegistry>();
 

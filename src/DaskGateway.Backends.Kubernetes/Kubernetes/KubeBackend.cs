@@ -49,4 +49,7 @@ public class KubeBackend : Backend
     [Description("Burst size of the Kubernetes API rate limit.")]
     [Range(1, int.MaxValue)]
     public int K8sApiRateLimitBurst { get; set; } = 100;
+
+    /// <summary>Where the gateway reaches a running cluster (namespace, resource name); tests point it at loopback.</summary>
+    internal Func<string, string, Kubernetes.KubeClusterAddresses> ClusterAddresses { get; set; } = Kubernetes.KubeClusterAddresses.ForService;
 }

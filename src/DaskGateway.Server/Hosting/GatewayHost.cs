@@ -89,6 +89,10 @@ internal static class GatewayHost
             services.AddSingleton<IClusterService>(provider => provider.GetRequiredService<ClusterManager>());
             services.AddSingleton<IClusterLifecycle, DatabaseClusterLifecycle>();
         }
+        else if (components.Backend is KubeBackend kube)
+        {
+            services.AddKubernetesClusters(kube);
+        }
         else
         {
             throw new InvalidOperationException($"{components.Backend.GetType().Name} cannot be hosted: backends must derive from DBBackendBase or KubeBackend");

@@ -1,0 +1,15 @@
+namespace DaskGateway.Backends.Kubernetes;
+
+/// <summary>Where a running cluster's scheduler, dashboard and scheduler API are reached from the gateway.</summary>
+internal sealed record KubeClusterAddresses(string Scheduler, string Dashboard, string Api)
+{
+    /// <summary>Through the cluster's headless Service <c>dask-&lt;name&gt;</c> (protocol.md §8.5).</summary>
+    public static KubeClusterAddresses ForService(string @namespace, string name)
+    {
+        var host = $"{DaskClusterNames.Service(name)}.{@namespace}";
+        return new KubeClusterAddresses(
+            $"tls://{host}:{DaskClusterNames.SchedulerPort}",
+            $"http://{host}:{DaskClusterNames.DashboardPort}",
+            $"http://{host}:{DaskClusterNames.ApiPort}");
+    }
+}
