@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaskGateway.Auth;
 using DaskGateway.Clusters;
-using DaskGateway.Security;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;

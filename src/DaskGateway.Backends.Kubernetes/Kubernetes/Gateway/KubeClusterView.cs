@@ -62,7 +62,7 @@ internal static class KubeClusterView
         return events;
     }
 
-    private static IReadOnlyDictionary<string, object?> OptionsOf(DaskClusterResource resource)
+    private static Dictionary<string, object?> OptionsOf(DaskClusterResource resource)
     {
         using var document = JsonDocument.Parse(resource.Spec.Options.ToJsonString());
         return JsonValues.ToDictionary(document.RootElement);

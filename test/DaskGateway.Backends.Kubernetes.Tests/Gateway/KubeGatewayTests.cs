@@ -1,0 +1,257 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using DaskGateway.Backends;
+using DaskGateway.Backends.Kubernetes;
+using DaskGateway.Kubernetes.Fake;
+using DaskGateway.Security;
+using DaskGateway.Testing;
+
+namespace DaskGateway.Kubernetes.Gateway;
+
+/// <summary>
+/// The gateway with <c>KubeBackend</c> against the fake API server: what a user sees through the
+/// HTTP API at each step while the test plays the controller's part on the DaskCluster resource.
+/// </summary>
+public sealed class KubeGatewayTests : IAsyncLifetime
+{
+    private const string Namespace = "dask";
+    private const string Instance = "gw-test";
+
+    private FakeKubernetesApiServer _kube = null!;
+    private TestGateway _gateway = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _kube = await FakeKubernetesApiServer.StartAsync();
+        _gateway = await TestGateway.StartAsync(
+            ("DaskGateway.BackendClass", "kubernetes"),
+            ("KubeBackend.KubeconfigPath", _kube.WriteKubeconfig()),
+            ("KubeBackend.GatewayInstance", Instance),
+            ("KubeBackend.CommonLabels", new Dictionary<string, string> { ["team"] = "science" }),
+            ("KubeClusterConfig.Namespace", Namespace),
+            ("KubeClusterConfig.Image", "example.org/dask:1"),
+            ("KubeClusterConfig.WorkerMemory", "1 G"),
+            ("KubeClusterConfig.ClusterMaxWorkers", 4));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _kube.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Creating_a_cluster_makes_a_DaskCluster_resource_with_the_user_labels_and_full_config()
+    {
+        using var alice = _gateway.Client("alice");
+
+        var name = await alice.CreateClusterAsync();
+
+        Assert.True(DaskClusterNames.TrySplitClusterName(name, out var ns, out var resourceName));
+        Assert.Equal(Namespace, ns);
+        var resource = Assert.IsType<JsonObject>(_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName));
+        Assert.Equal("alice", (string?)resource["spec"]!["username"]);
+        Assert.Null(resource["spec"]!["replicas"]);
+        var labels = resource["metadata"]!["labels"]!;
+        Assert.Equal(Instance, (string?)labels[DaskClusterNames.InstanceLabel]);
+        Assert.Equal(resourceName, (string?)labels[DaskClusterNames.ClusterLabel]);
+        Assert.Equal("dask-gateway", (string?)labels[DaskClusterNames.NameLabel]);
+        Assert.Equal("science", (string?)labels["team"]);
+        var config = resource["spec"]!["config"]!;
+        Assert.Equal("example.org/dask:1", (string?)config["image"]);
+        Assert.Equal(1_000_000_000L, (long)config["worker_memory"]!);
+        Assert.Equal(Namespace, (string?)config["namespace"]);
+
+        var cluster = await alice.GetJsonAsync($"api/v1/clusters/{name}");
+        Assert.Equal("PENDING", (string?)cluster["status"]);
+        Assert.Null(cluster["tls_cert"]);
+        Assert.Null(cluster["dashboard_route"]);
+    }
+
+    [Fact]
+    public async Task A_running_cluster_has_credentials_a_dashboard_route_and_proxy_routes_until_it_stops()
+    {
+        using var alice = _gateway.Client("alice");
+        var name = await alice.CreateClusterAsync();
+        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
+        var credentials = PlayControllerStart(resourceName);
+
+        // A waiting client is answered as soon as the controller reports Running.
+        var waiting = alice.GetJsonAsync($"api/v1/clusters/{name}?wait");
+        SetPhase(resourceName, "Running");
+        var running = await waiting.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("RUNNING", (string?)running["status"]);
+        Assert.Equal(credentials.CertificatePem, (string?)running["tls_cert"]);
+        Assert.Equal(credentials.PrivateKeyPem, (string?)running["tls_key"]);
+        Assert.Equal($"/clusters/{name}/status", (string?)running["dashboard_route"]);
+        Assert.True(_gateway.Routes.TryGetSni(name, out var schedulerRoute));
+        Assert.Equal($"tls://dask-{resourceName}.{Namespace}:8786", schedulerRoute);
+
+        var listed = await alice.GetJsonAsync("api/v1/clusters/");
+        Assert.Equal("RUNNING", (string?)listed[name]!["status"]);
+
+        using (var stop = await alice.DeleteAsync($"api/v1/clusters/{name}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, stop.StatusCode);
+        }
+
+        var stopping = Assert.IsType<JsonObject>(_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName));
+        Assert.False((bool)stopping["spec"]!["active"]!);
+        await Eventually.WaitUntilAsync(() => !_gateway.Routes.TryGetSni(name, out _), "routes removed", seconds: 10);
+        Assert.Equal("STOPPING", (string?)(await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]);
+
+        _kube.Objects.Update(FakeApiResource.DaskClusters, Namespace, resourceName, o =>
+        {
+            o["status"]!["phase"] = "Stopped";
+            o["status"]!["completionTime"] = "2026-11-25T12:00:00Z";
+        });
+        var stopped = await alice.WaitForStatusAsync(name, "STOPPED");
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), (long)stopped["stop_time"]!);
+        Assert.Null(stopped["tls_cert"]);
+        var active = await alice.GetJsonAsync("api/v1/clusters/");
+        Assert.Empty(active.AsObject());
+    }
+
+    [Fact]
+    public async Task Scale_goes_to_the_scheduler_within_the_limit_and_sets_the_replicas()
+    {
+        using var alice = _gateway.Client("alice");
+        var name = await alice.CreateClusterAsync();
+        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
+        PlayControllerStart(resourceName, token: "cluster-token");
+        await using var scheduler = await FakeDaskScheduler.StartAsync(name, "cluster-token", new Uri(_gateway.PrivateAddress, "api"), TimeSpan.FromMilliseconds(200), heartbeats: true);
+        _gateway.Backend<KubeBackend>().ClusterAddresses = (_, _) => new KubeClusterAddresses("tls://127.0.0.1:1", "http://127.0.0.1:1", scheduler.ApiAddress.ToString().TrimEnd('/'));
+
+        using (var notRunning = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 2 }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, notRunning.StatusCode);
+        }
+
+        SetPhase(resourceName, "Running");
+        await alice.WaitForStatusAsync(name, "RUNNING");
+        using var scaled = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 9 });
+        var reply = await GatewayClient.ReadJsonAsync(scaled, HttpStatusCode.OK);
+
+        Assert.False((bool)reply["ok"]!);
+        Assert.Contains("resource limit of 4 workers", (string?)reply["msg"], StringComparison.Ordinal);
+        Assert.Equal(4, scheduler.Count);
+        await Eventually.WaitUntilAsync(() => Replicas(resourceName) == 4, "spec.replicas = 4", seconds: 10);
+    }
+
+    [Fact]
+    public async Task Heartbeats_need_the_cluster_token_from_its_secret()
+    {
+        using var alice = _gateway.Client("alice");
+        var name = await alice.CreateClusterAsync();
+        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
+        PlayControllerStart(resourceName, token: "right-token");
+        using var http = new HttpClient { BaseAddress = _gateway.PrivateAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+        async Task<HttpStatusCode> HeartbeatAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/clusters/{name}/heartbeat")
+            {
+                Content = new StringContent("""{"scheduler_address": "tls://x:1", "dashboard_address": "", "api_address": "http://x:2", "count": 3, "active_workers": [], "closing_workers": [], "closed_workers": []}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.TryAddWithoutValidation("Authorization", "token " + token);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await HeartbeatAsync("wrong-token"));
+        Assert.Equal(HttpStatusCode.OK, await HeartbeatAsync("right-token"));
+        await Eventually.WaitUntilAsync(() => Replicas(resourceName) == 3, "spec.replicas = 3", seconds: 10);
+    }
+
+    [Fact]
+    public async Task Other_users_cannot_see_or_stop_a_cluster_and_unknown_names_are_404()
+    {
+        using var alice = _gateway.Client("alice");
+        using var bob = _gateway.Client("bob");
+        var name = await alice.CreateClusterAsync();
+
+        Assert.Empty((await bob.GetJsonAsync("api/v1/clusters/")).AsObject());
+        using (var view = await bob.GetAsync($"api/v1/clusters/{name}"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, view.StatusCode);
+        }
+
+        using (var stop = await bob.DeleteAsync($"api/v1/clusters/{name}"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, stop.StatusCode);
+        }
+
+        foreach (var unknown in new[] { $"{Namespace}.0123456789abcdef0123456789abcdef", "no-namespace", "other.ns.name" })
+        {
+            using var missing = await alice.GetAsync($"api/v1/clusters/{unknown}");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Contains("not found", await GatewayClient.ReadErrorAsync(missing, HttpStatusCode.NotFound), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Events_come_from_the_resource_status()
+    {
+        using var alice = _gateway.Client("alice");
+        var name = await alice.CreateClusterAsync();
+        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
+        _kube.Objects.Update(FakeApiResource.DaskClusters, Namespace, resourceName, o => o["status"] = new JsonObject
+        {
+            ["phase"] = "Failed",
+            ["events"] = new JsonArray(new JsonObject { ["time"] = 1, ["kind"] = "failed", ["message"] = "scheduler exited with code 1" }),
+        });
+
+        await alice.WaitForStatusAsync(name, "FAILED");
+        var events = (await alice.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray();
+
+        Assert.Equal("created", (string?)events[0]!["kind"]);
+        Assert.Contains(events, e => (string?)e!["message"] == "scheduler exited with code 1");
+    }
+
+    [Fact]
+    public async Task An_unavailable_API_server_is_a_503_with_a_reason_not_a_crash()
+    {
+        using var alice = _gateway.Client("alice");
+        _kube.FailNext(1, 500, request => request.Method == "POST");
+
+        using var response = await alice.PostJsonAsync("api/v1/clusters/", new { cluster_options = new { } });
+
+        var error = await GatewayClient.ReadErrorAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("Kubernetes API server answered 500", error, StringComparison.Ordinal);
+        Assert.Equal(201, (int)(await alice.PostJsonAsync("api/v1/clusters/", new { cluster_options = new { } })).StatusCode);
+    }
+
+    /// <summary>What the controller does first: the credentials Secret and the resource's status.</summary>
+    private ClusterCredentials PlayControllerStart(string resourceName, string token = "token")
+    {
+        var credentials = new ClusterCredentials("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+        _kube.Objects.Put(FakeApiResource.Secrets, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = DaskClusterNames.CredentialsSecret(resourceName), ["namespace"] = Namespace },
+            ["data"] = new JsonObject
+            {
+                ["dask.crt"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials.CertificatePem)),
+                ["dask.pem"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials.PrivateKeyPem)),
+                ["api-token"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(token)),
+            },
+        });
+        SetPhase(resourceName, "Pending");
+        return credentials;
+    }
+
+    private void SetPhase(string resourceName, string phase) =>
+        _kube.Objects.Update(FakeApiResource.DaskClusters, Namespace, resourceName, o =>
+        {
+            var status = o["status"] as JsonObject ?? [];
+            status["phase"] = phase;
+            status["credentials"] = DaskClusterNames.CredentialsSecret(resourceName);
+            o["status"] = status;
+        });
+
+    private int? Replicas(string resourceName) =>
+        (int?)_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)?["spec"]?["replicas"];
+}
