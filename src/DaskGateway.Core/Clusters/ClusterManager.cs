@@ -1,10 +1,6 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using DaskGateway.Auth;
-using DaskGateway.Backends;
-using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Clusters;
 
@@ -12,79 +8,43 @@ namespace DaskGateway.Clusters;
 /// The clusters as the API sees them: create, list, wait, scale, adapt, stop, events, and the
 /// scheduler's heartbeats. Changes of state are the <see cref="ClusterReconciler"/>'s work.
 /// </summary>
-internal sealed partial class ClusterManager
+internal sealed class ClusterManager : IClusterService
 {
     /// <summary>How long <c>GET ...?wait</c> holds a request (protocol.md §1.5).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(20);
 
     private readonly ClusterRegistry _registry;
     private readonly ClusterReconciler _reconciler;
-    private readonly Backend _backend;
-    private readonly IClusterConfigFactory _configFactory;
+    private readonly ClusterRequests _requests;
     private readonly ISchedulerClient _schedulers;
     private readonly TimeProvider _timeProvider;
-    private readonly ILogger<ClusterManager> _logger;
 
     public ClusterManager(
         ClusterRegistry registry,
         ClusterReconciler reconciler,
-        Backend backend,
-        IClusterConfigFactory configFactory,
+        ClusterRequests requests,
         ISchedulerClient schedulers,
-        TimeProvider timeProvider,
-        ILogger<ClusterManager> logger)
+        TimeProvider timeProvider)
     {
         _registry = registry;
         _reconciler = reconciler;
-        _backend = backend;
-        _configFactory = configFactory;
+        _requests = requests;
         _schedulers = schedulers;
         _timeProvider = timeProvider;
-        _logger = logger;
     }
 
-    public async Task<ApiResult<Options>> GetOptionsAsync(User user)
-    {
-        try
-        {
-            return await _backend.ClusterOptions.GetAsync(user);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogOptionsFailed(e, user.Name);
-            return ApiError.Unprocessable($"Failed to get cluster options: {e.Message}");
-        }
-    }
+    public Task<ApiResult<Options>> GetOptionsAsync(User user) => _requests.GetOptionsAsync(user);
 
     /// <summary>Validates the user's options, records the cluster and starts it in the background.</summary>
     public async Task<ApiResult<string>> CreateAsync(User user, object? requestedOptions)
     {
-        var options = await GetOptionsAsync(user);
-        if (options.Error is { } optionsError)
+        var prepared = await _requests.PrepareAsync(user, requestedOptions);
+        if (prepared.Error is { } error)
         {
-            return optionsError;
+            return error;
         }
 
-        IReadOnlyDictionary<string, object?> parsed;
-        ClusterConfig config;
-        try
-        {
-            parsed = options.Value!.Parse(requestedOptions);
-            var overrides = options.Value.GetConfiguration(parsed, user);
-            config = _configFactory.Create(_backend.ClusterConfigClass, overrides, out var errors);
-            var problems = errors.Concat(config.Validate()).ToList();
-            if (problems.Count > 0)
-            {
-                return ApiError.Unprocessable(string.Join("; ", problems));
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // As upstream: anything that goes wrong turning options into a config is the request's fault (422).
-            return ApiError.Unprocessable(e.Message);
-        }
-
-        var cluster = new Cluster(NewId(), user.Name, NewId(), parsed, config, Now());
+        var cluster = new Cluster(NewId(), user.Name, NewId(), prepared.Value!.Options, prepared.Value.Config, Now());
         await _reconciler.AddAsync(cluster);
         return cluster.Name;
     }
@@ -157,15 +117,8 @@ internal sealed partial class ClusterManager
         }
 
         var cluster = found.Value!;
-        var reply = new ScaleReply(true, null);
-        if (cluster.Config.WorkerLimit is { } limit && count > limit)
-        {
-            reply = new ScaleReply(false, $"Scale request of {count} workers would exceed resource limit of {limit} workers. Scaling to {limit} instead.");
-            count = limit;
-        }
-
-        var body = JsonSerializer.Serialize(new Dictionary<string, object> { ["op"] = "scale", ["count"] = count });
-        if (await ForwardAsync(cluster, body, cancellationToken) is { } forwardError)
+        (count, var reply) = ClusterRequests.LimitScale(cluster.Config, count);
+        if (await ForwardAsync(cluster, ClusterRequests.ScaleBody(count), cancellationToken) is { } forwardError)
         {
             return forwardError;
         }
@@ -198,46 +151,20 @@ internal sealed partial class ClusterManager
             return error;
         }
 
-        var cluster = found.Value!;
-        var (minimum, maximum) = (request.Minimum, request.Maximum);
-        var reply = new ScaleReply(true, null);
-        if (cluster.Config.WorkerLimit is { } limit)
-        {
-            var requestedMax = maximum ?? limit;
-            var requestedMin = minimum ?? 0;
-            (maximum, minimum) = (requestedMax, requestedMin);
-            if (requestedMax > limit || requestedMin > limit)
-            {
-                (maximum, minimum) = (Math.Min(requestedMax, limit), Math.Min(requestedMin, limit));
-                reply = new ScaleReply(false, string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"Adapt with `maximum={requestedMax}, minimum={requestedMin}` workers would exceed resource limit of {limit} workers. Using `maximum={maximum}, minimum={minimum}` instead."));
-            }
-        }
-
-        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["op"] = "adapt",
-            ["minimum"] = minimum,
-            ["maximum"] = maximum,
-            ["active"] = request.Active,
-        });
-        return await ForwardAsync(cluster, body, cancellationToken) ?? (ApiResult<ScaleReply>)reply;
+        var (limited, reply) = ClusterRequests.LimitAdapt(found.Value!.Config, request);
+        return await ForwardAsync(found.Value!, ClusterRequests.AdaptBody(limited), cancellationToken) ?? (ApiResult<ScaleReply>)reply;
     }
 
-    /// <summary>True when <paramref name="token"/> is the cluster's API token (compared in constant time).</summary>
-    public bool IsClusterToken(string name, string token, out bool clusterExists)
-    {
-        clusterExists = _registry.TryGet(name, out var cluster);
-        return clusterExists && CryptographicOperations.FixedTimeEquals(
-            Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(cluster.Token));
-    }
+    public ValueTask<ClusterTokenCheck> CheckClusterTokenAsync(string name, string token, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(!_registry.TryGet(name, out var cluster) ? ClusterTokenCheck.UnknownCluster
+            : CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(cluster.Token)) ? ClusterTokenCheck.Valid
+            : ClusterTokenCheck.Invalid);
 
     /// <summary>The cluster's timeline, for its owner or an admin.</summary>
-    public ApiResult<IReadOnlyList<ClusterEvent>> GetEvents(User user, string name)
+    public Task<ApiResult<IReadOnlyList<ClusterEvent>>> GetEventsAsync(User user, string name, CancellationToken cancellationToken)
     {
         var found = FindForUser(user, name, "view");
-        return found.Error is { } error ? error : (ApiResult<IReadOnlyList<ClusterEvent>>)found.Value!.Events().ToList();
+        return Task.FromResult(found.Error is { } error ? error : (ApiResult<IReadOnlyList<ClusterEvent>>)found.Value!.Events().ToList());
     }
 
     /// <summary>Handles a scheduler's heartbeat (protocol.md §3.5); unknown or stopping clusters are ignored.</summary>
@@ -400,6 +327,4 @@ internal sealed partial class ClusterManager
 
     private long Now() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "Cluster options for user {UserName} could not be made")]
-    private partial void LogOptionsFailed(Exception exception, string userName);
 }

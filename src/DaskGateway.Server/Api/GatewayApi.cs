@@ -18,13 +18,13 @@ internal sealed partial class GatewayApi
     private const string ClustersPrefix = "/api/v1/clusters/";
     private static readonly string Version = typeof(GatewayApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    private readonly ClusterManager _clusters;
+    private readonly IClusterService _clusters;
     private readonly UserAuthentication _authentication;
     private readonly RouteApi _routes;
     private readonly int _maxBodySize;
     private readonly ILogger<GatewayApi> _logger;
 
-    public GatewayApi(ClusterManager clusters, UserAuthentication authentication, RouteApi routes, GatewaySettings settings, ILogger<GatewayApi> logger)
+    public GatewayApi(IClusterService clusters, UserAuthentication authentication, RouteApi routes, GatewaySettings settings, ILogger<GatewayApi> logger)
     {
         _clusters = clusters;
         _authentication = authentication;
@@ -90,7 +90,7 @@ internal sealed partial class GatewayApi
             (Route.Scale, "POST") => _authentication.HandleAsync(context, user => ScaleAsync(context, user, name)),
             (Route.Adapt, "POST") => _authentication.HandleAsync(context, user => AdaptAsync(context, user, name)),
             (Route.Heartbeat, "POST") => HeartbeatAsync(context, name),
-            (Route.Events, "GET") => _authentication.HandleAsync(context, user => Task.FromResult(GetEvents(user, name))),
+            (Route.Events, "GET") => _authentication.HandleAsync(context, user => GetEventsAsync(context, user, name)),
 
             // For standalone proxies, on the private listener only: the table names every scheduler.
             (Route.Routes, _) when !GatewayHost.IsPublic(context) => _routes.HandleAsync(context),
@@ -259,7 +259,7 @@ internal sealed partial class GatewayApi
         // The scheduler stops its own cluster with its token (idle timeout); users must own the cluster.
         if (TryGetToken(context, out var token))
         {
-            if (_clusters.IsClusterToken(name, token, out _))
+            if (await _clusters.CheckClusterTokenAsync(name, token, context.RequestAborted) == ClusterTokenCheck.Valid)
             {
                 await _clusters.StopAsync(user: null, name);
                 await ApiResponse.Empty(StatusCodes.Status204NoContent).WriteAsync(context);
@@ -343,8 +343,9 @@ internal sealed partial class GatewayApi
 
     private async Task HeartbeatAsync(HttpContext context, string name)
     {
-        var exists = false;
-        var authorized = TryGetToken(context, out var token) && (_clusters.IsClusterToken(name, token, out exists) || !exists);
+        var check = TryGetToken(context, out var token) ? await _clusters.CheckClusterTokenAsync(name, token, context.RequestAborted) : ClusterTokenCheck.Invalid;
+        var exists = check != ClusterTokenCheck.UnknownCluster;
+        var authorized = check != ClusterTokenCheck.Invalid;
         if (!authorized)
         {
             context.Response.Headers.WWWAuthenticate = "token";
@@ -374,9 +375,9 @@ internal sealed partial class GatewayApi
     }
 
     /// <summary>The cluster's timeline (our route; the client never reads it): <c>{"events": [{"time", "kind", "message"}]}</c>.</summary>
-    private ApiResponse GetEvents(User user, string name)
+    private async Task<ApiResponse> GetEventsAsync(HttpContext context, User user, string name)
     {
-        var events = _clusters.GetEvents(user, name);
+        var events = await _clusters.GetEventsAsync(user, name, context.RequestAborted);
         return events.Error is { } error
             ? ApiResponse.Error(error)
             : ApiResponse.Json(200, writer =>

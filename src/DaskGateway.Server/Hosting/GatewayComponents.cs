@@ -14,5 +14,5 @@ internal sealed record GatewayComponents(
     Backend Backend,
     IClusterConfigFactory ClusterConfigFactory,
     ConfigurableTypes Types,
-    IClusterStore Store,
+    IClusterStore? Store,
     string StoreDescription);

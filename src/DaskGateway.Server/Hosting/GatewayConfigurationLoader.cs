@@ -74,15 +74,8 @@ internal static class GatewayConfigurationLoader
         }
 
         var backend = binder.TryCreate<Backend>(gateway.BackendClass, errors);
-        IClusterStore? store = null;
-        string storeDescription = "";
-        if (backend is DBBackendBase database)
+        if (backend is not null)
         {
-            if (!database.StopClustersOnShutdown && IsInMemory(database.DbUrl))
-            {
-                Add(config, errors, "DBBackendBase", nameof(DBBackendBase.StopClustersOnShutdown), "When using an in-memory database, `stop_clusters_on_shutdown` must be True");
-            }
-
             // A cluster config is made for every new cluster; making one now surfaces configuration
             // mistakes at startup instead of at the first user's request.
             if (binder.TryCreate(backend.ClusterConfigClass, errors) is ClusterConfig clusterConfig)
@@ -91,6 +84,16 @@ internal static class GatewayConfigurationLoader
                 {
                     errors.Add(problem, section: ConfigurableTypes.SectionName(backend.ClusterConfigClass));
                 }
+            }
+        }
+
+        IClusterStore? store = null;
+        var storeDescription = "";
+        if (backend is DBBackendBase database)
+        {
+            if (!database.StopClustersOnShutdown && IsInMemory(database.DbUrl))
+            {
+                Add(config, errors, "DBBackendBase", nameof(DBBackendBase.StopClustersOnShutdown), "When using an in-memory database, `stop_clusters_on_shutdown` must be True");
             }
 
             if (!errors.HasErrors)
@@ -111,13 +114,22 @@ internal static class GatewayConfigurationLoader
                 }
             }
         }
+        else if (backend is KubeBackend kube)
+        {
+            if (string.IsNullOrWhiteSpace(kube.GatewayInstance))
+            {
+                Add(config, errors, "KubeBackend", nameof(KubeBackend.GatewayInstance), "must name this gateway's deployment (the chart sets it; or set GATEWAY_INSTANCE)");
+            }
+
+            storeDescription = $"DaskCluster resources labelled {Backends.Kubernetes.DaskClusterNames.InstanceSelector(kube.GatewayInstance)}";
+        }
         else if (backend is not null)
         {
-            Add(config, errors, "DaskGateway", nameof(GatewaySettings.BackendClass), $"{backend.GetType().Name} is not supported yet: backends must derive from DBBackendBase");
+            Add(config, errors, "DaskGateway", nameof(GatewaySettings.BackendClass), $"{backend.GetType().Name} cannot be used: backends must derive from DBBackendBase or KubeBackend");
         }
 
         errors.ThrowIfAny();
-        return new GatewayComponents(gateway, proxy, authenticator!, backend!, new BinderClusterConfigFactory(binder), types, store!, storeDescription);
+        return new GatewayComponents(gateway, proxy, authenticator!, backend!, new BinderClusterConfigFactory(binder), types, store, storeDescription);
     }
 
     private static bool IsInMemory(string dbUrl) => dbUrl is "sqlite://" or "sqlite:///:memory:";

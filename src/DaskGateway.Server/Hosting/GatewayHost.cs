@@ -45,14 +45,9 @@ internal static class GatewayHost
         services.AddSingleton(components.Authenticator);
         services.AddSingleton(components.Backend);
         services.AddSingleton(components.ClusterConfigFactory);
-        services.AddSingleton((DBBackendBase)components.Backend);
         services.AddSingleton(components.Types);
-        services.AddSingleton(components.Store);
-        services.AddSingleton<ClusterRegistry>();
-        services.AddSingleton<ClusterRecords>();
-        services.AddSingleton<ClusterCredentialFactory>();
-        services.AddSingleton<ClusterReconciler>();
-        services.AddSingleton<ClusterManager>();
+        services.AddSingleton<ClusterRequests>();
+        AddClusterServices(services, components);
         services.AddDaskGatewayProxy(components.Proxy.ToOptions());
         services.AddHttpClient<ISchedulerClient, SchedulerClient>(http => http.Timeout = TimeSpan.FromSeconds(10));
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(60));
@@ -79,10 +74,25 @@ internal static class GatewayHost
         return app;
     }
 
-    /// <summary>The API URL schedulers report to: the configured one, else the private API address.</summary>
-    public static string SchedulerApiUrl(DBBackendBase backend, Uri privateAddress)
+    /// <summary>The services that keep the backend's clusters: the database and reconciler, or the backend's own.</summary>
+    private static void AddClusterServices(IServiceCollection services, GatewayComponents components)
     {
-        return backend.ApiUrl.Length > 0 ? backend.ApiUrl.TrimEnd('/') : PrivateUrl(privateAddress) + "/api";
+        if (components.Backend is DBBackendBase database)
+        {
+            services.AddSingleton(database);
+            services.AddSingleton(components.Store!);
+            services.AddSingleton<ClusterRegistry>();
+            services.AddSingleton<ClusterRecords>();
+            services.AddSingleton<ClusterCredentialFactory>();
+            services.AddSingleton<ClusterReconciler>();
+            services.AddSingleton<ClusterManager>();
+            services.AddSingleton<IClusterService>(provider => provider.GetRequiredService<ClusterManager>());
+            services.AddSingleton<IClusterLifecycle, DatabaseClusterLifecycle>();
+        }
+        else
+        {
+            throw new InvalidOperationException($"{components.Backend.GetType().Name} cannot be hosted: backends must derive from DBBackendBase or KubeBackend");
+        }
     }
 
     /// <summary>How other processes reach the private API: its address, an any-address host replaced by this machine's name.</summary>

@@ -3,45 +3,36 @@ using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Proxy;
 using DaskGateway.Proxy.Routing;
-using DaskGateway.Storage;
 
 namespace DaskGateway.Hosting;
 
 /// <summary>
-/// Starts and stops the gateway's parts in order: the store is read and the authenticator and
-/// backend set up before the gateway listens; reconciling starts once the private API address is
-/// known; at shutdown clusters are stopped (or left for the next start), then everything is cleaned up.
+/// Starts and stops the gateway's parts in order: known clusters are loaded and the authenticator
+/// and backend set up before the gateway listens; tracking clusters starts once the private API
+/// address is known; at shutdown clusters are stopped (or left for the next start), then
+/// everything is cleaned up.
 /// </summary>
 internal sealed partial class GatewayLifetime : IHostedService
 {
     private readonly Authenticator _authenticator;
-    private readonly DBBackendBase _backend;
-    private readonly ClusterReconciler _reconciler;
-    private readonly ClusterRecords _records;
-    private readonly IClusterStore _store;
+    private readonly Backend _backend;
+    private readonly IClusterLifecycle _clusters;
     private readonly IServiceProvider _services;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<GatewayLifetime> _logger;
-    private readonly string _storeDescription;
     private Task _reconcilerStarted = Task.CompletedTask;
 
     public GatewayLifetime(
         Authenticator authenticator,
-        DBBackendBase backend,
-        ClusterReconciler reconciler,
-        ClusterRecords records,
-        IClusterStore store,
-        GatewayComponents components,
+        Backend backend,
+        IClusterLifecycle clusters,
         IServiceProvider services,
         IHostApplicationLifetime lifetime,
         ILogger<GatewayLifetime> logger)
     {
         _authenticator = authenticator;
         _backend = backend;
-        _reconciler = reconciler;
-        _records = records;
-        _store = store;
-        _storeDescription = components.StoreDescription;
+        _clusters = clusters;
         _services = services;
         _lifetime = lifetime;
         _logger = logger;
@@ -49,8 +40,8 @@ internal sealed partial class GatewayLifetime : IHostedService
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        LogStore(_storeDescription);
-        await _reconciler.LoadAsync(_records, cancellationToken);
+        LogStore(_clusters.StateDescription);
+        await _clusters.LoadAsync(cancellationToken);
         await SetUpAsync(_authenticator, _authenticator.SetupAsync, cancellationToken);
         await SetUpAsync(_backend, _backend.SetupAsync, cancellationToken);
         _lifetime.ApplicationStarted.Register(() => _reconcilerStarted = StartReconcilingAsync());
@@ -77,10 +68,8 @@ internal sealed partial class GatewayLifetime : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _reconcilerStarted;
-        await _reconciler.StopAsync(_backend.StopClustersOnShutdown || !_store.IsDurable, cancellationToken);
-        await _backend.CleanupAsync(cancellationToken);
+        await _clusters.StopAsync(cancellationToken);
         await _authenticator.CleanupAsync(cancellationToken);
-        await _store.DisposeAsync();
     }
 
     private async Task StartReconcilingAsync()
@@ -90,14 +79,14 @@ internal sealed partial class GatewayLifetime : IHostedService
         // The API route (protocol.md §2.4), for standalone proxies that forward the API to this server.
         var proxy = _services.GetRequiredService<ProxyOptions>();
         _services.GetRequiredService<RouteTable>().Put(ProxyRoute.Path(proxy.ApiRoutePath, GatewayHost.PrivateUrl(privateAddress)));
-        var apiUrl = GatewayHost.SchedulerApiUrl(_backend, privateAddress);
+        var apiUrl = GatewayHost.PrivateUrl(privateAddress) + "/api";
         LogApiUrl(apiUrl);
-        await _reconciler.StartAsync(apiUrl);
+        await _clusters.StartAsync(apiUrl, _lifetime.ApplicationStopping);
     }
 
-    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Cluster records: {Store}")]
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Cluster state: {Store}")]
     private partial void LogStore(string store);
 
-    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Schedulers report to {ApiUrl}")]
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Private API at {ApiUrl}")]
     private partial void LogApiUrl(string apiUrl);
 }
