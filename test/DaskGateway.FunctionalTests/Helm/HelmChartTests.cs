@@ -144,7 +144,7 @@ public sealed class HelmChartTests
     }
 
     [Fact]
-    public async Task ExtensionFiles_AreMountedBesideTheConfig_AssembliesAsBinaryData()
+    public async Task ExtensionFiles_AreMountedBesideTheConfig_AssembliesAsBinaryData_InTheCustomImagesPod()
     {
         var chart = HelmChart.PrepareChart("custom");
         byte[] assembly = [0x4d, 0x5a, 0x90, 0x00, 0xff];
@@ -157,7 +157,10 @@ public sealed class HelmChartTests
         Assert.Equal(["SiteAuthenticator.cs", "SiteOptions.cs", "dask_gateway_config.csx"], configMap.Data.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(assembly, configMap.BinaryData["Site.Extensions.dll"]);
         var pod = release.Get<V1Deployment>(ApiName).Spec.Template.Spec;
-        var mount = pod.Containers.Single().VolumeMounts.Single();
+        var container = pod.Containers.Single();
+        Assert.Equal(("registry.example.org/site/dask-gateway-server:0.1.0-site.3", "Always"), (container.Image, container.ImagePullPolicy));
+        Assert.Equal(["site-registry"], pod.ImagePullSecrets.Select(secret => secret.Name));
+        var mount = container.VolumeMounts.Single();
         Assert.Equal("/etc/dask-gateway/", mount.MountPath);
         Assert.Equal(ApiName, pod.Volumes.Single(volume => volume.Name == mount.Name).ConfigMap.Name);
     }
