@@ -70,7 +70,6 @@ internal static class HelmChart
     /// <summary>Runs helm with its state in a fresh temporary directory, so that no user setting leaks in.</summary>
     public static async Task<HelmResult> RunAsync(IReadOnlyList<string> arguments)
     {
-        var home = Directory.CreateTempSubdirectory("dask-gateway-helm-home-").FullName;
         var info = new ProcessStartInfo(FindHelm())
         {
             RedirectStandardOutput = true,
@@ -82,24 +81,32 @@ internal static class HelmChart
             info.ArgumentList.Add(argument);
         }
 
+        var home = Directory.CreateTempSubdirectory("dask-gateway-helm-home-").FullName;
         info.Environment["HELM_CACHE_HOME"] = Path.Combine(home, "cache");
         info.Environment["HELM_CONFIG_HOME"] = Path.Combine(home, "config");
         info.Environment["HELM_DATA_HOME"] = Path.Combine(home, "data");
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("helm did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(HelmTimeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"helm {string.Join(' ', arguments)} did not finish within {HelmTimeout.TotalSeconds} s");
-        }
+            using var process = Process.Start(info) ?? throw new InvalidOperationException("helm did not start");
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(HelmTimeout);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"helm {string.Join(' ', arguments)} did not finish within {HelmTimeout.TotalSeconds} s");
+            }
 
-        return new HelmResult(process.ExitCode, await output, await error);
+            return new HelmResult(process.ExitCode, await output, await error);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
     }
 
     /// <summary>Compares <paramref name="actual"/> with Helm/golden/<paramref name="name"/>, or rewrites it when asked to.</summary>

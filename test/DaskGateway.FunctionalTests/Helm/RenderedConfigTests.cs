@@ -111,6 +111,19 @@ public sealed class RenderedConfigTests
         Assert.Equal("/services/dask-gateway", components.Proxy.Prefix);
     }
 
+    [Fact]
+    public async Task JupyterHubWithoutAnApiUrl_TakesTheHubServiceFromTheEnvironment_OrFailsSayingSo()
+    {
+        const string JupyterHub = "gateway.auth.type=jupyterhub";
+        var failure = await Assert.ThrowsAsync<ConfigurationException>(() => LoadGatewayAsync("default", JupyterHub));
+        Assert.Contains("please specify `gateway.auth.jupyterhub.apiUrl`", failure.Message, StringComparison.Ordinal);
+
+        // Kubernetes' variables of a Service named hub in the same namespace.
+        var hubService = new Dictionary<string, string> { ["HUB_SERVICE_HOST"] = "10.96.0.12", ["HUB_SERVICE_PORT"] = "8081" };
+        var components = await LoadGatewayAsync("default", hubService, JupyterHub);
+        Assert.Equal("http://10.96.0.12:8081/hub/api", Assert.IsType<JupyterHubAuthenticator>(components.Authenticator).JupyterhubApiUrl);
+    }
+
     [Theory]
     [InlineData("default", "INFO", 86400.0, 600.0, 0.1, 300.0, 50.0, 100)]
     [InlineData("upstream", "WARN", 3600.0, 60.0, 0.5, 120.0, 20.0, 40)]
@@ -136,16 +149,29 @@ public sealed class RenderedConfigTests
         Assert.Equal(["dask-gateway-server", "kube-controller", "--config", "/etc/dask-gateway/dask_gateway_config.csx"], args);
     }
 
-    /// <summary>Renders the case and loads the gateway's config as the pod would, with the chart's secrets in the environment.</summary>
-    private static async Task<GatewayComponents> LoadGatewayAsync(string testCase)
+    private static Task<GatewayComponents> LoadGatewayAsync(string testCase, params string[] settings) =>
+        LoadGatewayAsync(testCase, new Dictionary<string, string>(), settings);
+
+    /// <summary>
+    /// Renders the case (with <c>--set</c> <paramref name="settings"/>) and loads the gateway's config as
+    /// the pod would, with the chart's secrets and <paramref name="podEnvironment"/> in the environment.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The config does not load.</exception>
+    private static async Task<GatewayComponents> LoadGatewayAsync(string testCase, Dictionary<string, string> podEnvironment, params string[] settings)
     {
-        var release = await HelmChart.RenderAsync(testCase);
+        var release = new RenderedRelease(k8s.KubernetesYaml.LoadAllFromString(
+            await HelmChart.TemplateAsync(testCase, [.. settings.SelectMany(setting => new[] { "--set", setting })])));
         var deployment = release.Get<V1Deployment>(ApiName);
         var container = deployment.Spec.Template.Spec.Containers.Single();
         Assert.Equal(["dask-gateway-server", "--config", "/etc/dask-gateway/dask_gateway_config.csx"], container.Args);
         var directory = WriteConfigMap(release.Get<V1ConfigMap>(ApiName));
 
         var environment = ChartEnvironment(container, release.Find<V1Secret>(ApiName));
+        foreach (var (name, value) in podEnvironment)
+        {
+            environment[name] = value;
+        }
+
         foreach (var (name, value) in environment)
         {
             Environment.SetEnvironmentVariable(name, value);
@@ -154,15 +180,7 @@ public sealed class RenderedConfigTests
         try
         {
             var arguments = new StartupArguments(Path.Combine(directory, "dask_gateway_config.csx"), [], new GatewayConfig(), new ConfigErrors());
-            try
-            {
-                return GatewayStartup.Load(arguments, out _);
-            }
-            catch (ConfigurationException exception)
-            {
-                Assert.Fail($"The config rendered for case '{testCase}' does not load:\n{exception.Message}");
-                throw;
-            }
+            return GatewayStartup.Load(arguments, out _);
         }
         finally
         {
