@@ -5,7 +5,7 @@ using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Kubernetes.Fake;
 using DaskGateway.Security;
-using DaskGateway.Testing;
+using DaskGateway.Tests.Infrastructure;
 
 namespace DaskGateway.Kubernetes.Gateway;
 
@@ -60,7 +60,7 @@ public sealed class KubeGatewayTests : IAsyncLifetime
         Assert.Equal("science", (string?)labels["team"]);
         var config = resource["spec"]!["config"]!;
         Assert.Equal("example.org/dask:1", (string?)config["image"]);
-        Assert.Equal(1_000_000_000L, (long)config["worker_memory"]!);
+        Assert.Equal(1L << 30, (long)config["worker_memory"]!);
         Assert.Equal(Namespace, (string?)config["namespace"]);
 
         var cluster = await alice.GetJsonAsync($"api/v1/clusters/{name}");
@@ -80,7 +80,7 @@ public sealed class KubeGatewayTests : IAsyncLifetime
         // A waiting client is answered as soon as the controller reports Running.
         var waiting = alice.GetJsonAsync($"api/v1/clusters/{name}?wait");
         SetPhase(resourceName, "Running");
-        var running = await waiting.WaitAsync(TimeSpan.FromSeconds(20));
+        var running = await waiting.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
 
         Assert.Equal("RUNNING", (string?)running["status"]);
         Assert.Equal(credentials.CertificatePem, (string?)running["tls_cert"]);
@@ -94,7 +94,7 @@ public sealed class KubeGatewayTests : IAsyncLifetime
 
         using (var stop = await alice.DeleteAsync($"api/v1/clusters/{name}"))
         {
-            Assert.Equal(HttpStatusCode.NoContent, stop.StatusCode);
+            Assert.True(stop.StatusCode == HttpStatusCode.NoContent, await stop.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         }
 
         var stopping = Assert.IsType<JsonObject>(_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName));
