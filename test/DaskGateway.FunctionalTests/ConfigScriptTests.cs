@@ -56,6 +56,9 @@ public sealed class ConfigScriptTests
         Assert.Empty((await carol.GetJsonAsync("api/v1/clusters/")).AsObject());
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.OK], carol.LastExchange);
         Assert.False(server.HasMapped("Microsoft.CodeAnalysis"));
+
+        // Nor the Kubernetes client, which only the Kubernetes backend needs (design.md §3).
+        Assert.False(server.HasMapped("KubernetesClient"));
     }
 
     [Fact]
