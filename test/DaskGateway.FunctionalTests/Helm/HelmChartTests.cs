@@ -49,13 +49,15 @@ public sealed class HelmChartTests
     {
         var release = await HelmChart.RenderAsync("upstream");
 
-        var service = release.Get<V1Service>("gateway-" + FullName);
+        var service = release.Get<V1Service>("traefik-" + FullName);
         Assert.Equal("NodePort", service.Spec.Type);
         Assert.Equal("Local", service.Spec.ExternalTrafficPolicy);
         Assert.Equal("yes", service.Metadata.Annotations["example.org/exposed"]);
         Assert.Equal("true", service.Metadata.Annotations["example.org/internal"]);
         Assert.Equal([(80, 30080, "api"), (8786, 30786, "tcp")], service.Spec.Ports.Select(port => (port.Port, port.NodePort ?? 0, port.TargetPort.Value)));
-        Assert.DoesNotContain(release.Objects.OfType<IMetadata<V1ObjectMeta>>(), item => item.Metadata.Name.Contains("traefik", StringComparison.Ordinal));
+        // No Traefik: the only object with its name is the public Service, which keeps upstream's name.
+        Assert.Equal([service], release.Objects.OfType<IMetadata<V1ObjectMeta>>().Where(item => item.Metadata.Name.Contains("traefik", StringComparison.Ordinal)));
+        Assert.Equal("gateway", service.Spec.Selector["app.kubernetes.io/component"]);
         var container = release.Get<V1Deployment>(ApiName).Spec.Template.Spec.Containers.Single();
         Assert.Contains(container.Ports, port => port is { Name: "tcp", ContainerPort: 8786 });
 
@@ -76,7 +78,7 @@ public sealed class HelmChartTests
         var install = await HelmChart.RunAsync(["install", HelmChart.ReleaseName, HelmChart.ChartDirectory, "--dry-run=client"]);
 
         Assert.True(install.ExitCode == 0, install.StandardError);
-        Assert.Contains("gateway-" + FullName, install.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("traefik-" + FullName, install.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("WARNING", install.StandardOutput, StringComparison.Ordinal);
     }
 

@@ -28,9 +28,12 @@ else "<release>-<chart name>"; at most 63 characters, as Kubernetes names allow.
 {{- include "dask-gateway.fullname" . | printf "api-%s" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* gateway-<fullname>: the public Service. */}}
+{{/*
+traefik-<fullname>: the public Service. Upstream's name is kept although no Traefik runs, because
+JupyterHub service URLs and users' proxy addresses (daskhub among them) name this Service.
+*/}}
 {{- define "dask-gateway.publicName" -}}
-{{- include "dask-gateway.fullname" . | printf "gateway-%s" | trunc 63 | trimSuffix "-" -}}
+{{- include "dask-gateway.fullname" . | printf "traefik-%s" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{/* controller-<fullname>: the controller's Deployment, ConfigMap and RBAC. */}}
