@@ -50,6 +50,6 @@ public class KubeBackend : Backend
     [Range(1, int.MaxValue)]
     public int K8sApiRateLimitBurst { get; set; } = 100;
 
-    /// <summary>Where the gateway reaches a running cluster (namespace, resource name); tests point it at loopback.</summary>
+    /// <summary>Where the gateway reaches a running cluster (namespace, Service name); tests point it at loopback.</summary>
     internal Func<string, string, Kubernetes.KubeClusterAddresses> ClusterAddresses { get; set; } = Kubernetes.KubeClusterAddresses.ForService;
 }

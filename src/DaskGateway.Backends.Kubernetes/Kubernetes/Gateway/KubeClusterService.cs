@@ -166,10 +166,17 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             timeout.CancelAfter(ClusterManager.WaitTimeout);
             try
             {
-                while (!IsReady(resource))
+                while (true)
                 {
-                    await ChangeOf(name).WaitAsync(timeout.Token);
+                    // Subscribe before looking, so that a change in between is not missed.
+                    var changed = ChangeOf(name);
                     resource = _watcher.Get(resource.Metadata.NamespaceProperty, resource.Metadata.Name!) ?? resource;
+                    if (IsReady(resource))
+                    {
+                        break;
+                    }
+
+                    await changed.WaitAsync(timeout.Token);
                 }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -317,7 +324,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             return ApiError.NotRunning(name);
         }
 
-        var addresses = _backend.ClusterAddresses(resource.Metadata.NamespaceProperty ?? "", resource.Metadata.Name ?? "");
+        var addresses = AddressesOf(resource);
         return await _schedulers.SendAsync(addresses.Api, secret.Token, body, cancellationToken)
             ? null
             : new ApiError(502, $"The scheduler of cluster {name} did not accept the request; try again shortly");
@@ -499,7 +506,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             return;
         }
 
-        var addresses = _backend.ClusterAddresses(resource.Metadata.NamespaceProperty ?? "", resource.Metadata.Name ?? "");
+        var addresses = AddressesOf(resource);
         _routes.AddClusterRoutes(name, addresses.Scheduler, addresses.Dashboard);
         LogRouted(name, addresses.Scheduler);
     }
@@ -511,6 +518,9 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             _routes.RemoveClusterRoutes(name);
         }
     }
+
+    private KubeClusterAddresses AddressesOf(DaskClusterResource resource) =>
+        _backend.ClusterAddresses(resource.Metadata.NamespaceProperty ?? "", resource.Status?.Service ?? DaskClusterNames.Service(resource.Metadata.Name ?? ""));
 
     private Dictionary<string, string> Labels(string resourceName) => new(_backend.CommonLabels)
     {
