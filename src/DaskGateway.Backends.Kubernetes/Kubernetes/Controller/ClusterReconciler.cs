@@ -60,6 +60,7 @@ internal sealed partial class ClusterReconciler
         if (cluster is null)
         {
             _expectations.Forget(key);
+            _expectations.Forget(SchedulerExpectationKey(key));
             _warnedUnknownKeys.TryRemove(key, out _);
             return;
         }
@@ -79,6 +80,9 @@ internal sealed partial class ClusterReconciler
             }
         }
     }
+
+    // The scheduler's expectation is kept apart from the workers', which are counted.
+    private static string SchedulerExpectationKey(string key) => key + "/scheduler";
 
     private static string? Label(V1Pod pod, string label) =>
         pod.Metadata.Labels is { } labels && labels.TryGetValue(label, out var value) ? value : null;
@@ -148,7 +152,12 @@ internal sealed partial class ClusterReconciler
         status.Phase ??= DaskClusterNames.PhasePending;
         var schedulerName = DaskClusterNames.SchedulerPod(name);
         var scheduler = _pods.Get(@namespace, schedulerName);
-        if (scheduler is null && _expectations.IsCreationExpected(key, schedulerName))
+        var schedulerKey = SchedulerExpectationKey(key);
+        if (scheduler is not null)
+        {
+            _expectations.Forget(schedulerKey);
+        }
+        else if (_expectations.IsCreationExpected(schedulerKey, schedulerName))
         {
             return;
         }
@@ -170,7 +179,7 @@ internal sealed partial class ClusterReconciler
                 }
 
                 var created = await CreateIgnoringConflictAsync(_manifests.SchedulerPod(cluster, config), cancellationToken).ConfigureAwait(false);
-                _expectations.ExpectCreated(key, created);
+                _expectations.ExpectCreated(schedulerKey, created);
                 status.SchedulerPod = schedulerName;
                 ClusterStatusEvents.Append(status, _timeProvider.GetUtcNow(), "Pending", "Scheduler pod created");
                 return;
