@@ -41,6 +41,11 @@ internal sealed class ApiRequestHandler(FakeObjectStore store, FakeKubernetesApi
         {
             await WriteJsonAsync(context, refusal.Code, refusal.Body);
         }
+        catch (Exception bug) when (bug is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // A bug in the fake: say what it was in the Status, where the failing test will show it.
+            await WriteJsonAsync(context, 500, StatusBodies.Failure(500, "InternalError", $"the fake API server failed: {bug}"));
+        }
     }
 
     private async Task DispatchAsync(HttpContext context, ApiRoute route, FakeRequest entry, string? body)

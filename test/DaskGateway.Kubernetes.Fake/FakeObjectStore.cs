@@ -462,7 +462,7 @@ public sealed class FakeObjectStore
         metadata.Remove("deletionTimestamp");
         if (resource.HasStatusSubresource)
         {
-            metadata["generation"] = 1;
+            metadata["generation"] = 1L;
         }
         if (!keepStatus && resource.HasStatusSubresource)
         {
@@ -546,7 +546,8 @@ public sealed class FakeObjectStore
         KeepImmutableMetadata(resource, current, updated);
         if (resource.HasStatusSubresource && !statusOnly && !SameExceptMetadataAndStatus(current, updated))
         {
-            var generation = current["metadata"]?["generation"]?.GetValue<long>() ?? 0;
+            // Parsed from text rather than read as a long: a directly stored object may hold it as any number type.
+            var generation = long.TryParse(current["metadata"]?["generation"]?.ToJsonString(), NumberStyles.None, CultureInfo.InvariantCulture, out var known) ? known : 0;
             updated["metadata"]!["generation"] = generation + 1;
         }
         return SaveIfChanged(key, updated, current);

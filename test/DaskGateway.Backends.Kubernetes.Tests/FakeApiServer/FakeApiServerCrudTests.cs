@@ -11,9 +11,8 @@ public sealed class FakeApiServerCrudTests
     [Fact]
     public async Task Pods_are_created_read_replaced_patched_and_deleted()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var pods = cluster.Client.CoreV1;
 
         var created = await pods.CreateNamespacedPodAsync(FakeCluster.Pod("p1"), "default", cancellationToken: ct);
@@ -45,9 +44,8 @@ public sealed class FakeApiServerCrudTests
     [Fact]
     public async Task Secrets_and_services_round_trip_and_delete_with_the_bodies_the_client_expects()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
 
         await core.CreateNamespacedSecretAsync(new V1Secret
@@ -75,9 +73,8 @@ public sealed class FakeApiServerCrudTests
     [Fact]
     public async Task Creating_an_existing_name_is_refused_with_AlreadyExists()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         await cluster.Client.CoreV1.CreateNamespacedPodAsync(FakeCluster.Pod("p1"), "default", cancellationToken: ct);
 
         var error = await Assert.ThrowsAsync<HttpOperationException>(() => cluster.Client.CoreV1.CreateNamespacedPodAsync(FakeCluster.Pod("p1"), "default", cancellationToken: ct));
@@ -89,9 +86,8 @@ public sealed class FakeApiServerCrudTests
     [Fact]
     public async Task GenerateName_gets_a_random_suffix()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var template = new V1Pod
         {
             Metadata = new V1ObjectMeta { GenerateName = "dask-worker-abc-" },
@@ -109,9 +105,8 @@ public sealed class FakeApiServerCrudTests
     [Fact]
     public async Task Replacing_with_a_stale_resource_version_is_a_conflict()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         var created = await core.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s" } }, "default", cancellationToken: ct);
         created.StringData = new Dictionary<string, string> { ["k"] = "v1" };
@@ -127,9 +122,8 @@ public sealed class FakeApiServerCrudTests
     [Fact]
     public async Task Lists_filter_by_label_and_field_selectors_and_report_a_resource_version()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         await core.CreateNamespacedPodAsync(FakeCluster.Pod("a", new Dictionary<string, string> { ["app"] = "dask", ["role"] = "scheduler" }), "default", cancellationToken: ct);
         await core.CreateNamespacedPodAsync(FakeCluster.Pod("b", new Dictionary<string, string> { ["app"] = "dask", ["role"] = "worker" }), "default", cancellationToken: ct);
@@ -152,9 +146,8 @@ public sealed class FakeApiServerCrudTests
     [Fact]
     public async Task Lists_page_with_limit_and_continue()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         foreach (var name in (string[])["a", "b", "c"])
         {
             await cluster.Client.CoreV1.CreateNamespacedPodAsync(FakeCluster.Pod(name), "default", cancellationToken: ct);
@@ -171,7 +164,7 @@ public sealed class FakeApiServerCrudTests
     [Fact]
     public async Task A_kubeconfig_file_points_the_client_at_the_fake()
     {
-        using var timeout = FakeCluster.Timeout();
+        using var timeout = FakeCluster.StartTimeout();
         var ct = timeout.Token;
         await using var server = await FakeKubernetesApiServer.StartAsync(cancellationToken: ct);
         var path = server.WriteKubeconfig();

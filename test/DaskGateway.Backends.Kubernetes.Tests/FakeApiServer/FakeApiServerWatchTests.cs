@@ -11,9 +11,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task A_watch_reports_added_modified_and_deleted_in_order()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         var list = await core.ListNamespacedPodAsync("default", cancellationToken: ct);
         var watch = WatchRecorder<V1Pod>.Start(
@@ -37,9 +36,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task A_watch_without_a_resource_version_starts_with_the_existing_objects()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         await cluster.Client.CoreV1.CreateNamespacedPodAsync(FakeCluster.Pod("old"), "default", cancellationToken: ct);
 
         var watch = WatchRecorder<V1Pod>.Start(onError => cluster.Client.CoreV1.WatchListNamespacedPodAsync("default", onError: onError, cancellationToken: ct), ct);
@@ -51,9 +49,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task A_watch_resumes_after_a_resource_version_without_losing_or_repeating_events()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         var first = await core.CreateNamespacedPodAsync(FakeCluster.Pod("a"), "default", cancellationToken: ct);
         await core.CreateNamespacedPodAsync(FakeCluster.Pod("b"), "default", cancellationToken: ct);
@@ -71,9 +68,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task A_watch_with_a_label_selector_sees_objects_leave_and_enter_it()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         var list = await core.ListNamespacedPodAsync("default", cancellationToken: ct);
         var watch = WatchRecorder<V1Pod>.Start(
@@ -90,9 +86,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task A_watch_from_a_version_older_than_the_history_gets_a_410_error_event()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync(new FakeKubernetesApiServerOptions { WatchHistorySize = 2 });
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         var first = await core.CreateNamespacedPodAsync(FakeCluster.Pod("a"), "default", cancellationToken: ct);
         foreach (var name in (string[])["b", "c", "d"])
@@ -112,9 +107,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task A_stale_watch_can_instead_be_refused_with_http_410()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync(new FakeKubernetesApiServerOptions { WatchHistorySize = 1, RefuseStaleWatchesWithHttpGone = true });
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         var first = await core.CreateNamespacedPodAsync(FakeCluster.Pod("a"), "default", cancellationToken: ct);
         await core.CreateNamespacedPodAsync(FakeCluster.Pod("b"), "default", cancellationToken: ct);
@@ -129,9 +123,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task ExpireWatches_ends_open_watches_with_410_and_only_a_fresh_list_lets_clients_watch_again()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         await core.CreateNamespacedPodAsync(FakeCluster.Pod("a"), "default", cancellationToken: ct);
         var list = await core.ListNamespacedPodAsync("default", cancellationToken: ct);
@@ -161,9 +154,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task CloseWatches_ends_streams_cleanly_or_cuts_them()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         await core.CreateNamespacedPodAsync(FakeCluster.Pod("a"), "default", cancellationToken: ct);
         var clean = WatchRecorder<V1Pod>.Start(onError => core.WatchListNamespacedPodAsync("default", onError: onError, cancellationToken: ct), ct);
@@ -183,9 +175,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task Watches_that_allow_bookmarks_get_them_with_the_current_resource_version()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync(new FakeKubernetesApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(50) });
+        var ct = cluster.Timeout;
         var core = cluster.Client.CoreV1;
         var created = await core.CreateNamespacedPodAsync(FakeCluster.Pod("a"), "default", cancellationToken: ct);
 
@@ -200,9 +191,8 @@ public sealed class FakeApiServerWatchTests
     [Fact]
     public async Task A_watch_ends_after_its_timeout()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         await cluster.Client.CoreV1.CreateNamespacedPodAsync(FakeCluster.Pod("a"), "default", cancellationToken: ct);
 
         var watch = WatchRecorder<V1Pod>.Start(onError => cluster.Client.CoreV1.WatchListNamespacedPodAsync("default", timeoutSeconds: 1, onError: onError, cancellationToken: ct), ct);

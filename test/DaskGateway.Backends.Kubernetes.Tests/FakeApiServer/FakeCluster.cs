@@ -7,11 +7,16 @@ namespace DaskGateway.FakeApiServer;
 /// <summary>A fake API server with a real client pointed at it, torn down together.</summary>
 internal sealed class FakeCluster : IAsyncDisposable
 {
+    private readonly CancellationTokenSource _timeout = StartTimeout();
+
     private FakeCluster(FakeKubernetesApiServer server)
     {
         Server = server;
         Client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
     }
+
+    /// <summary>The test's time limit for everything it waits on (10 s), also ended when the test run is cancelled.</summary>
+    public CancellationToken Timeout => _timeout.Token;
 
     public FakeKubernetesApiServer Server { get; }
 
@@ -20,11 +25,10 @@ internal sealed class FakeCluster : IAsyncDisposable
     public static async Task<FakeCluster> StartAsync(FakeKubernetesApiServerOptions? options = null) =>
         new(await FakeKubernetesApiServer.StartAsync(options));
 
-    /// <summary>A time limit for everything a test waits on, that also ends when the test run is cancelled.</summary>
-    public static CancellationTokenSource Timeout(int seconds = 10)
+    public static CancellationTokenSource StartTimeout()
     {
         var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
         return timeout;
     }
 
@@ -38,5 +42,6 @@ internal sealed class FakeCluster : IAsyncDisposable
     {
         Client.Dispose();
         await Server.DisposeAsync();
+        _timeout.Dispose();
     }
 }

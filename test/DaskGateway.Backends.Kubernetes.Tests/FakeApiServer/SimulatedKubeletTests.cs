@@ -12,9 +12,8 @@ public sealed class SimulatedKubeletTests
     [Fact]
     public async Task A_new_pod_runs_with_an_ip_ready_conditions_and_a_status_per_container()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         cluster.Server.StartKubelet();
         var pod = FakeCluster.Pod("p1");
         pod.Spec.Containers.Add(new V1Container { Name = "sidecar", Image = "example/sidecar:1" });
@@ -37,9 +36,8 @@ public sealed class SimulatedKubeletTests
     [Fact]
     public async Task Endpoints_list_ready_and_not_ready_pods_of_a_service_and_drop_terminated_ones()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var kubelet = cluster.Server.StartKubelet();
         var core = cluster.Client.CoreV1;
         await core.CreateNamespacedServiceAsync(new V1Service
@@ -74,9 +72,8 @@ public sealed class SimulatedKubeletTests
     [Fact]
     public async Task A_terminated_pod_reports_its_exit_code_reason_and_message()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var kubelet = cluster.Server.StartKubelet();
         await cluster.Client.CoreV1.CreateNamespacedPodAsync(FakeCluster.Pod("ok"), "default", cancellationToken: ct);
         await cluster.Client.CoreV1.CreateNamespacedPodAsync(FakeCluster.Pod("bad"), "default", cancellationToken: ct);
@@ -98,9 +95,8 @@ public sealed class SimulatedKubeletTests
     [Fact]
     public async Task Pods_kept_pending_are_unschedulable_until_released()
     {
-        using var timeout = FakeCluster.Timeout();
-        var ct = timeout.Token;
         await using var cluster = await FakeCluster.StartAsync();
+        var ct = cluster.Timeout;
         var kubelet = cluster.Server.StartKubelet();
         var hold = kubelet.KeepPending(pod => pod["metadata"]!["name"]!.GetValue<string>() == "stuck");
         await cluster.Client.CoreV1.CreateNamespacedPodAsync(FakeCluster.Pod("stuck"), "default", cancellationToken: ct);
