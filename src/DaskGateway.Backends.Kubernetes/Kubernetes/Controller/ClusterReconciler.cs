@@ -371,7 +371,14 @@ internal sealed partial class ClusterReconciler
 
     private async Task PatchStatusAsync(DaskClusterResource cluster, DaskClusterStatus status, CancellationToken cancellationToken)
     {
-        var patch = new[] { new { op = "add", path = "/status", value = status } };
+        // The status is computed from the cached object; the resource version makes the API server
+        // refuse (409) to write it over a newer one the cache has not seen yet, and the retry reads
+        // the newer one. Without it a lagging cache would erase what the last run recorded.
+        object[] patch =
+        [
+            new { op = "add", path = "/metadata/resourceVersion", value = cluster.Metadata.ResourceVersion },
+            new { op = "add", path = "/status", value = status },
+        ];
         await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.JsonPatch),
             DaskClusterResource.Group,

@@ -97,12 +97,18 @@ internal sealed class ControllerHarness : IAsyncDisposable
     }
 
     /// <summary>As the gateway does: a JSON patch <c>add</c> of one spec field.</summary>
-    public async Task PatchSpecAsync(string name, string field, JsonNode value)
+    public Task PatchSpecAsync(string name, string field, JsonNode value) => PatchAsync(name, $"/spec/{field}", value);
+
+    private async Task PatchAsync(string name, string path, JsonNode value)
     {
-        var patch = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = $"/spec/{field}", ["value"] = value });
+        var patch = new JsonArray(new JsonObject { ["op"] = "add", ["path"] = path, ["value"] = value });
         await Client.CustomObjects.PatchNamespacedCustomObjectAsync(
             new V1Patch(patch.ToJsonString(), V1Patch.PatchType.JsonPatch), DaskClusterResource.Group, DaskClusterResource.Version, Namespace, DaskClusterResource.Plural, name);
     }
+
+    /// <summary>Changes an annotation of the cluster, so that the controller looks at it again.</summary>
+    public Task TouchAsync(string name) =>
+        PatchAsync(name, "/metadata/annotations", new JsonObject { ["test.example.org/touched"] = Guid.NewGuid().ToString("N") });
 
     public JsonObject? Cluster(string name) => Server.Objects.Get(FakeApiResource.DaskClusters, Namespace, name);
 

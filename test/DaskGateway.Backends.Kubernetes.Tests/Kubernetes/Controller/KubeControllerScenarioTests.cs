@@ -46,7 +46,7 @@ public sealed class KubeControllerScenarioTests
             await Eventually.WaitUntilAsync(() => harness.Workers("c1").Count == replicas, $"{replicas} workers exist (there are {harness.Workers("c1").Count})");
 
             // Once more, to show the count holds (no duplicates from a lagging cache).
-            await ControllerHarness.WaitForReconciliationAsync(controller, () => harness.PatchSpecAsync("c1", "replicas", replicas));
+            await ControllerHarness.WaitForReconciliationAsync(controller, () => harness.TouchAsync("c1"));
             Assert.Equal(replicas, harness.Workers("c1").Count);
         }
 
@@ -157,7 +157,7 @@ public sealed class KubeControllerScenarioTests
         var second = harness.StartController();
 
         await Eventually.WaitUntilAsync(() => harness.Workers("c1").Count == 5, "the second controller made the two missing workers");
-        await ControllerHarness.WaitForReconciliationAsync(second, () => harness.PatchSpecAsync("c1", "replicas", 5));
+        await ControllerHarness.WaitForReconciliationAsync(second, () => harness.TouchAsync("c1"));
         Assert.Equal(5, harness.Workers("c1").Count);
     }
 
