@@ -80,6 +80,24 @@ internal static class Program
         });
         root.Subcommands.Add(proxy);
 
+        var kubeController = new Command("kube-controller", "Runs the Kubernetes controller: turns this gateway instance's DaskCluster resources into Secrets, pods and Services.")
+        {
+            configFile,
+            extensions,
+            logLevel,
+        };
+        kubeController.SetAction(async (parseResult, cancellationToken) =>
+        {
+            if (parseResult.GetValue(logLevel) is { } level)
+            {
+                flags.Set("KubeController", nameof(Backends.KubeControllerSettings.LogLevel), level, SettingSource.CommandLine("--log-level " + level));
+            }
+
+            var arguments = new StartupArguments(parseResult.GetValue(configFile), parseResult.GetValue(extensions) ?? [], flags, flagErrors);
+            exitCode = await KubeControllerHost.RunAsync(arguments);
+        });
+        root.Subcommands.Add(kubeController);
+
         var parsed = root.Parse([.. remaining]);
         var result = await parsed.InvokeAsync();
         return result != 0 ? result : exitCode;

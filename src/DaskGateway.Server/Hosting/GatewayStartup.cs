@@ -28,6 +28,17 @@ internal static class GatewayStartup
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var types = GatewayConfigurationLoader.BuiltInTypes();
+        var config = LoadConfig(arguments, types, out report);
+        return GatewayConfigurationLoader.Load(config, types, arguments.FlagErrors);
+    }
+
+    /// <summary>
+    /// Runs the config script (if any) and applies the command-line flags over it: the recorded
+    /// settings, not yet bound to anything (the gateway and the kube-controller bind different sections).
+    /// </summary>
+    public static GatewayConfig LoadConfig(StartupArguments arguments, ConfigurableTypes types, out ScriptingReport? report)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
         var config = new GatewayConfig();
         var errors = arguments.FlagErrors;
         var configFile = FindConfigFile(arguments.ConfigFile, errors);
@@ -44,7 +55,7 @@ internal static class GatewayStartup
             config.Set(flag.Section, flag.Setting, flag.Value, flag.Source);
         }
 
-        return GatewayConfigurationLoader.Load(config, types, errors);
+        return config;
     }
 
     /// <summary>The DaskGateway assemblies extensions and config scripts compile against.</summary>
