@@ -67,6 +67,7 @@ internal sealed partial class ClusterReconciler
 
         var before = JsonSerializer.Serialize(cluster.Status);
         var status = JsonSerializer.Deserialize<DaskClusterStatus>(before) ?? new DaskClusterStatus();
+        var wasCompleted = IsCompleted(cluster.Status);
         try
         {
             await ReconcileAsync(key, cluster, status, cancellationToken).ConfigureAwait(false);
@@ -79,7 +80,17 @@ internal sealed partial class ClusterReconciler
                 await PatchStatusAsync(cluster, status, cancellationToken).ConfigureAwait(false);
             }
         }
+
+        // Objects are removed only once the final phase and its reason are recorded: removing them
+        // first would leave a retried run (after a conflict) to see a deleted scheduler instead of
+        // why it stopped. A run after a crash in between finds the scheduler pod still there.
+        if (IsCompleted(status) && (!wasCompleted || _pods.Get(cluster.Metadata.NamespaceProperty, DaskClusterNames.SchedulerPod(cluster.Metadata.Name)) is not null))
+        {
+            await CleanUpAsync(cluster, cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    private static bool IsCompleted(DaskClusterStatus? status) => status?.Phase is DaskClusterNames.PhaseStopped or DaskClusterNames.PhaseFailed;
 
     // The scheduler's expectation is kept apart from the workers', which are counted.
     private static string SchedulerExpectationKey(string key) => key + "/scheduler";
@@ -131,7 +142,6 @@ internal sealed partial class ClusterReconciler
 
         if (cluster.Spec.Active == false)
         {
-            await CleanUpAsync(cluster, cancellationToken).ConfigureAwait(false);
             Complete(status, DaskClusterNames.PhaseStopped, "Stopped", "The cluster was stopped");
             LogStopped(key);
             return;
@@ -140,7 +150,7 @@ internal sealed partial class ClusterReconciler
         var config = _configReader.TryRead(cluster.Spec.Config, out var problems, out var unknownKeys);
         if (config is null)
         {
-            await FailAsync(key, cluster, status, $"Invalid cluster config: {string.Join("; ", problems)}", cancellationToken).ConfigureAwait(false);
+            Fail(key, status, $"Invalid cluster config: {string.Join("; ", problems)}");
             return;
         }
 
@@ -174,7 +184,7 @@ internal sealed partial class ClusterReconciler
             {
                 if (status.SchedulerPod is not null)
                 {
-                    await FailAsync(key, cluster, status, "The scheduler pod was deleted", cancellationToken).ConfigureAwait(false);
+                    Fail(key, status, "The scheduler pod was deleted");
                     return;
                 }
 
@@ -188,13 +198,13 @@ internal sealed partial class ClusterReconciler
 
         if (scheduler is null)
         {
-            await FailAsync(key, cluster, status, "The scheduler pod was deleted", cancellationToken).ConfigureAwait(false);
+            Fail(key, status, "The scheduler pod was deleted");
             return;
         }
 
         if (SchedulerTermination(scheduler) is { } reason)
         {
-            await FailAsync(key, cluster, status, reason, cancellationToken).ConfigureAwait(false);
+            Fail(key, status, reason);
             return;
         }
 
@@ -354,10 +364,9 @@ internal sealed partial class ClusterReconciler
         await IgnoreNotFoundAsync(_client.CoreV1.DeleteNamespacedSecretAsync(DaskClusterNames.CredentialsSecret(name), @namespace, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    private async Task FailAsync(string key, DaskClusterResource cluster, DaskClusterStatus status, string reason, CancellationToken cancellationToken)
+    private void Fail(string key, DaskClusterStatus status, string reason)
     {
         LogFailed(key, reason);
-        await CleanUpAsync(cluster, cancellationToken).ConfigureAwait(false);
         Complete(status, DaskClusterNames.PhaseFailed, "Failed", reason);
     }
 
