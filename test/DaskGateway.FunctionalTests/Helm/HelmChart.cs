@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using k8s;
+using k8s.Models;
 
 namespace DaskGateway.Tests.Helm;
 
@@ -64,6 +65,23 @@ internal static class HelmChart
     }
 
     /// <summary>The case's objects, typed (ConfigMap, Deployment, Secret, ...).</summary>
+    /// <summary>Writes a rendered ConfigMap's files into a new directory, as its volume mount shows them in a pod.</summary>
+    public static string WriteConfigMap(V1ConfigMap configMap)
+    {
+        var directory = Directory.CreateTempSubdirectory("dask-gateway-etc-").FullName;
+        foreach (var (name, text) in configMap.Data)
+        {
+            File.WriteAllText(Path.Combine(directory, name), text);
+        }
+
+        foreach (var (name, bytes) in configMap.BinaryData ?? new Dictionary<string, byte[]>())
+        {
+            File.WriteAllBytes(Path.Combine(directory, name), bytes);
+        }
+
+        return directory;
+    }
+
     public static async Task<RenderedRelease> RenderAsync(string testCase) =>
         new(KubernetesYaml.LoadAllFromString(await TemplateAsync(testCase)));
 

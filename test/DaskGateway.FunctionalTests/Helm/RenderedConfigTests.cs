@@ -131,7 +131,7 @@ public sealed class RenderedConfigTests
         string testCase, string logLevel, double maxAge, double cleanupPeriod, double baseDelay, double maxDelay, double rateLimit, int burst)
     {
         var release = await HelmChart.RenderAsync(testCase);
-        var directory = WriteConfigMap(release.Get<V1ConfigMap>(ControllerName));
+        var directory = HelmChart.WriteConfigMap(release.Get<V1ConfigMap>(ControllerName));
         var config = new GatewayConfig();
         var errors = new ConfigErrors();
         var types = GatewayConfigurationLoader.BuiltInTypes();
@@ -164,7 +164,7 @@ public sealed class RenderedConfigTests
         var deployment = release.Get<V1Deployment>(ApiName);
         var container = deployment.Spec.Template.Spec.Containers.Single();
         Assert.Equal(["dask-gateway-server", "--config", "/etc/dask-gateway/dask_gateway_config.csx"], container.Args);
-        var directory = WriteConfigMap(release.Get<V1ConfigMap>(ApiName));
+        var directory = HelmChart.WriteConfigMap(release.Get<V1ConfigMap>(ApiName));
 
         var environment = ChartEnvironment(container, release.Find<V1Secret>(ApiName));
         foreach (var (name, value) in podEnvironment)
@@ -213,22 +213,6 @@ public sealed class RenderedConfigTests
     }
 
     /// <summary>The ConfigMap as its volume mount shows it: one file per key.</summary>
-    private static string WriteConfigMap(V1ConfigMap configMap)
-    {
-        var directory = Directory.CreateTempSubdirectory("dask-gateway-etc-").FullName;
-        foreach (var (name, text) in configMap.Data)
-        {
-            File.WriteAllText(Path.Combine(directory, name), text);
-        }
-
-        foreach (var (name, bytes) in configMap.BinaryData ?? new Dictionary<string, byte[]>())
-        {
-            File.WriteAllBytes(Path.Combine(directory, name), bytes);
-        }
-
-        return directory;
-    }
-
     private static KubeClusterConfig ClusterConfig(GatewayComponents components)
     {
         var config = components.ClusterConfigFactory.Create(typeof(KubeClusterConfig), new Dictionary<string, object?>(), out var errors);
