@@ -132,9 +132,14 @@ internal static class LocalBackendBenchmark
         var http = new HttpClient { BaseAddress = publicAddress, Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("alice:")));
 
-        // One cluster first, so that the JIT and the credential pool are warm, as on a server that has run a while.
+        // A few clusters first, so that the JIT has finished compiling the hot paths again (its
+        // background tiering otherwise takes a core for a second or two during the measured runs)
+        // and the credential pool is warm, as on a server that has run a while.
         var gateway = new Gateway(app, http);
-        await GatewayRunAsync(gateway);
+        for (var warmUp = 0; warmUp < 3; warmUp++)
+        {
+            await GatewayRunAsync(gateway);
+        }
         return gateway;
     }
 
@@ -152,6 +157,7 @@ internal static class LocalBackendBenchmark
         gateway.App.Services.GetRequiredService<ClusterRegistry>().TryGet(name, out var cluster);
         var log = Path.Combine(cluster!.State["workdir"]!.GetValue<string>(), "logs", "scheduler.log");
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         watch.Restart();
         using (await http.PostAsJsonAsync($"api/v1/clusters/{name}/scale", new { count = 2 }))
         {
@@ -166,7 +172,7 @@ internal static class LocalBackendBenchmark
         var launched = watch.Elapsed.TotalSeconds;
         if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null)
         {
-            Console.Error.WriteLine($"scale: posted {posted:0.000} s, launched {launched:0.000} s");
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} scale: posted {posted:0.000} s, launched {launched:0.000} s");
         }
 
         while (File.ReadLines(log).Count(line => line.Contains("Register worker", StringComparison.Ordinal)) < 2)
@@ -175,6 +181,10 @@ internal static class LocalBackendBenchmark
         }
 
         var scale = watch.Elapsed.TotalSeconds;
+        if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null)
+        {
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} scale: gateway process CPU while workers started {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds:0} ms");
+        }
         while (cluster.Workers.Values.Count(w => w.Status == JobStatus.Running) < 2)
         {
             await Task.Delay(5);

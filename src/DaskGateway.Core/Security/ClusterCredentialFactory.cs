@@ -16,7 +16,7 @@ internal sealed class ClusterCredentialFactory : IDisposable
     private readonly Channel<RSA> _keys = Channel.CreateBounded<RSA>(PoolSize);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _timeProvider;
-    private Task? _filler;
+    private Thread? _filler;
     private long _lastActivity = Environment.TickCount64;
 
     public ClusterCredentialFactory(TimeProvider timeProvider)
@@ -27,8 +27,7 @@ internal sealed class ClusterCredentialFactory : IDisposable
     /// <summary>Makes credentials whose certificate names <paramref name="sanName"/> (the cluster name).</summary>
     public async ValueTask<ClusterCredentials> CreateAsync(string sanName, CancellationToken cancellationToken)
     {
-        // One long-running thread makes keys: generation is CPU-bound and must not hold thread-pool threads.
-        _filler ??= Task.Factory.StartNew(FillAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        StartFiller();
         using var key = _keys.Reader.TryRead(out var ready)
             ? ready
             : await _keys.Reader.ReadAsync(cancellationToken);
@@ -66,8 +65,31 @@ internal sealed class ClusterCredentialFactory : IDisposable
         return new ClusterCredentials(certificate.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n");
     }
 
-    private async Task FillAsync()
+    /// <summary>
+    /// One dedicated thread makes keys: generation is CPU-bound and must not hold thread-pool
+    /// threads, and the thread runs at the lowest priority so that it never slows the start of the
+    /// Python processes it shares the cores with.
+    /// </summary>
+    private void StartFiller()
     {
+        if (_filler is not null)
+        {
+            return;
+        }
+
+        lock (_keys)
+        {
+            if (_filler is null)
+            {
+                _filler = new Thread(Fill) { IsBackground = true, Name = "Cluster key generator" };
+                _filler.Start();
+            }
+        }
+    }
+
+    private void Fill()
+    {
+        BackgroundPriority.LowerCurrentThread();
         try
         {
             while (!_stopping.IsCancellationRequested)
@@ -76,7 +98,10 @@ internal sealed class ClusterCredentialFactory : IDisposable
                 // for a moment: a key takes ~0.1 s of a core, which a starting Python process wants.
                 while (_keys.Reader.Count > 0 && Environment.TickCount64 - Interlocked.Read(ref _lastActivity) < (long)QuietPeriod.TotalMilliseconds)
                 {
-                    await Task.Delay(QuietPeriod, _stopping.Token);
+                    if (_stopping.Token.WaitHandle.WaitOne(QuietPeriod))
+                    {
+                        return;
+                    }
                 }
 
                 var key = RSA.Create(2048);
@@ -85,7 +110,8 @@ internal sealed class ClusterCredentialFactory : IDisposable
                 _ = key.ExportRSAPublicKey();
                 while (!_keys.Writer.TryWrite(key))
                 {
-                    if (!await _keys.Writer.WaitToWriteAsync(_stopping.Token))
+                    // Blocking is this thread's purpose: it waits for room in the pool.
+                    if (!_keys.Writer.WaitToWriteAsync(_stopping.Token).AsTask().GetAwaiter().GetResult())
                     {
                         key.Dispose();
                         return;
@@ -98,6 +124,10 @@ internal sealed class ClusterCredentialFactory : IDisposable
         }
         catch (ChannelClosedException)
         {
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while waiting.
         }
     }
 }
