@@ -115,6 +115,55 @@ public sealed class KubeGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_restarted_gateway_finds_its_running_clusters_and_routes_them_again()
+    {
+        using var alice = _gateway.Client("alice");
+        var name = await alice.CreateClusterAsync();
+        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
+        PlayControllerStart(resourceName);
+        SetPhase(resourceName, "Running");
+        await alice.WaitForStatusAsync(name, "RUNNING");
+
+        // Clusters live in their resources: a gateway that stops leaves them running.
+        await _gateway.DisposeAsync();
+        Assert.Equal("Running", (string?)_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)!["status"]!["phase"]);
+        _gateway = await TestGateway.StartAsync(
+            ("DaskGateway.BackendClass", "kubernetes"),
+            ("KubeBackend.KubeconfigPath", _kube.WriteKubeconfig()),
+            ("KubeBackend.GatewayInstance", Instance),
+            ("KubeClusterConfig.Namespace", Namespace));
+
+        using var again = _gateway.Client("alice");
+        var running = await again.WaitForStatusAsync(name, "RUNNING");
+        Assert.NotNull(running["tls_cert"]);
+        await Eventually.WaitUntilAsync(() => _gateway.Routes.TryGetSni(name, out _), "the route restored", seconds: 10);
+    }
+
+    [Fact]
+    public async Task Clusters_of_another_gateway_instance_are_invisible()
+    {
+        using var alice = _gateway.Client("alice");
+        var name = await alice.CreateClusterAsync();
+        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
+        _kube.Objects.Update(FakeApiResource.DaskClusters, Namespace, resourceName, o => o["metadata"]!["labels"]![DaskClusterNames.InstanceLabel] = "another-gateway");
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            using var response = await alice.GetAsync($"api/v1/clusters/{name}");
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                break;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+
+        Assert.Empty((await alice.GetJsonAsync("api/v1/clusters/")).AsObject());
+    }
+
+    [Fact]
     public async Task Scale_goes_to_the_scheduler_within_the_limit_and_sets_the_replicas()
     {
         using var alice = _gateway.Client("alice");
