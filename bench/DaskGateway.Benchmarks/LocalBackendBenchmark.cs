@@ -132,14 +132,17 @@ internal static class LocalBackendBenchmark
         var http = new HttpClient { BaseAddress = publicAddress, Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("alice:")));
 
-        // A few clusters first, so that the JIT has finished compiling the hot paths again (its
-        // background tiering otherwise takes a core for a second or two during the measured runs)
-        // and the credential pool is warm, as on a server that has run a while.
+        // A few clusters first, then a pause, as on a server that has run a while and is between
+        // bursts of work: the JIT has compiled the hot paths again (its background tiering
+        // otherwise takes a core for a second or two during the measured runs) and the credential
+        // pool has refilled in the quiet (it makes keys only while nothing starts).
         var gateway = new Gateway(app, http);
         for (var warmUp = 0; warmUp < 3; warmUp++)
         {
             await GatewayRunAsync(gateway);
         }
+
+        await Task.Delay(TimeSpan.FromSeconds(8));
         return gateway;
     }
 
@@ -172,6 +175,7 @@ internal static class LocalBackendBenchmark
         var launched = watch.Elapsed.TotalSeconds;
         if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null)
         {
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} keys ready {gateway.App.Services.GetRequiredService<ClusterCredentialFactory>().ReadyKeys}, start {start:0.000} s");
             Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} scale: posted {posted:0.000} s, launched {launched:0.000} s");
         }
 

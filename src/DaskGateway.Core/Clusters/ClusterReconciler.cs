@@ -67,6 +67,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
     public async Task StartAsync(string apiUrl)
     {
         _apiUrl = apiUrl;
+        _credentials.StartFilling();
         await _runner.StartAsync();
         _loops.Add(RunPeriodicallyAsync(TimeSpan.FromSeconds(_backend.ClusterStatusPeriod), CheckStartingClustersAsync));
         _loops.Add(RunPeriodicallyAsync(TimeSpan.FromSeconds(_backend.WorkerStatusPeriod), CheckStartingWorkersAsync));

@@ -6,18 +6,21 @@ namespace DaskGateway.Security;
 
 /// <summary>
 /// Makes the per-cluster TLS credentials of protocol.md §3.1. RSA key generation takes a large
-/// fraction of a second, so a few key pairs are made ahead of time on a background thread and
-/// no request ever waits for one unless clusters are created faster than keys can be made.
+/// fraction of a second of a core, so key pairs are made ahead of time on a background thread,
+/// while no scheduler or worker is starting (they want the same cores), and no request waits for
+/// one unless clusters are created faster than keys can be made.
 /// </summary>
 internal sealed class ClusterCredentialFactory : IDisposable
 {
-    private const int PoolSize = 4;
+    private const int PoolSize = 8;
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
     private readonly Channel<RSA> _keys = Channel.CreateBounded<RSA>(PoolSize);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly AutoResetEvent _wanted = new(false);
     private readonly TimeProvider _timeProvider;
     private Thread? _filler;
     private long _lastActivity = Environment.TickCount64;
+    private int _waiting;
 
     public ClusterCredentialFactory(TimeProvider timeProvider)
     {
@@ -27,12 +30,51 @@ internal sealed class ClusterCredentialFactory : IDisposable
     /// <summary>Makes credentials whose certificate names <paramref name="sanName"/> (the cluster name).</summary>
     public async ValueTask<ClusterCredentials> CreateAsync(string sanName, CancellationToken cancellationToken)
     {
-        StartFiller();
-        using var key = _keys.Reader.TryRead(out var ready)
-            ? ready
-            : await _keys.Reader.ReadAsync(cancellationToken);
-        return CreateCertificate(key, sanName, _timeProvider.GetUtcNow());
+        StartFilling();
+        if (!_keys.Reader.TryRead(out var key))
+        {
+            // None left: this request is why a key must be made now, whatever else is starting.
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                _wanted.Set();
+                key = await _keys.Reader.ReadAsync(cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+
+        using (key)
+        {
+            return CreateCertificate(key, sanName, _timeProvider.GetUtcNow());
+        }
     }
+
+    /// <summary>Starts making keys in the background (after a quiet moment), so that the first clusters find them ready.</summary>
+    public void StartFilling()
+    {
+        if (_filler is not null)
+        {
+            return;
+        }
+
+        lock (_keys)
+        {
+            if (_filler is null)
+            {
+                _filler = new Thread(Fill) { IsBackground = true, Name = "Cluster key generator" };
+                _filler.Start();
+            }
+        }
+    }
+
+    /// <summary>Keys made ahead and not yet used.</summary>
+    internal int ReadyKeys => _keys.Reader.Count;
+
+    /// <summary>Keys kept ready at most.</summary>
+    internal static int Capacity => PoolSize;
 
     /// <summary>Something CPU-hungry is starting (a scheduler or a worker): postpone refilling keys.</summary>
     public void NoteActivity() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
@@ -40,6 +82,7 @@ internal sealed class ClusterCredentialFactory : IDisposable
     public void Dispose()
     {
         _stopping.Cancel();
+        _wanted.Set();
         _keys.Writer.TryComplete();
         while (_keys.Reader.TryRead(out var key))
         {
@@ -47,6 +90,7 @@ internal sealed class ClusterCredentialFactory : IDisposable
         }
 
         _stopping.Dispose();
+        _wanted.Dispose();
     }
 
     internal static ClusterCredentials CreateCertificate(RSA key, string sanName, DateTimeOffset now)
@@ -67,26 +111,8 @@ internal sealed class ClusterCredentialFactory : IDisposable
 
     /// <summary>
     /// One dedicated thread makes keys: generation is CPU-bound and must not hold thread-pool
-    /// threads, and the thread runs at the lowest priority so that it never slows the start of the
-    /// Python processes it shares the cores with.
+    /// threads, and the thread runs at the lowest priority among the gateway's own.
     /// </summary>
-    private void StartFiller()
-    {
-        if (_filler is not null)
-        {
-            return;
-        }
-
-        lock (_keys)
-        {
-            if (_filler is null)
-            {
-                _filler = new Thread(Fill) { IsBackground = true, Name = "Cluster key generator" };
-                _filler.Start();
-            }
-        }
-    }
-
     private void Fill()
     {
         BackgroundPriority.LowerCurrentThread();
@@ -94,11 +120,13 @@ internal sealed class ClusterCredentialFactory : IDisposable
         {
             while (!_stopping.IsCancellationRequested)
             {
-                // While keys are left, refill only once schedulers and workers have stopped starting
-                // for a moment: a key takes ~0.1 s of a core, which a starting Python process wants.
-                while (_keys.Reader.Count > 0 && Environment.TickCount64 - Interlocked.Read(ref _lastActivity) < (long)QuietPeriod.TotalMilliseconds)
+                // Unless a request waits for a key, make one only once schedulers and workers have
+                // stopped starting for a moment: a key takes ~0.1-0.3 s of a core, which a starting
+                // Python process wants.
+                while (Volatile.Read(ref _waiting) == 0 && Environment.TickCount64 - Interlocked.Read(ref _lastActivity) < (long)QuietPeriod.TotalMilliseconds)
                 {
-                    if (_stopping.Token.WaitHandle.WaitOne(QuietPeriod))
+                    _wanted.WaitOne(QuietPeriod);
+                    if (_stopping.IsCancellationRequested)
                     {
                         return;
                     }
