@@ -62,18 +62,7 @@ internal static class KubeControllerHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            if (address.IsAnyAddress)
-            {
-                kestrel.ListenAnyIP(address.Port);
-            }
-            else if (address.Host == "localhost")
-            {
-                kestrel.ListenLocalhost(address.Port);
-            }
-            else
-            {
-                kestrel.Listen(System.Net.IPAddress.Parse(address.Host), address.Port);
-            }
+            PublicListeners.Listen(kestrel, address, _ => { });
         });
         builder.Logging.ClearProviders();
         (configureLogging ?? GatewayLogging.AddConsole)(builder.Logging);
