@@ -21,6 +21,10 @@ internal static class JsonValues
         _ => null,
     };
 
+    /// <summary>A JSON object held as a node (a resource's field), as plain CLR values.</summary>
+    public static Dictionary<string, object?> ToDictionary(System.Text.Json.Nodes.JsonObject node) =>
+        ToDictionary(JsonSerializer.SerializeToElement(node));
+
     public static Dictionary<string, object?> ToDictionary(JsonElement element)
     {
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);

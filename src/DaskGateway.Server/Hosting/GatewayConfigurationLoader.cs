@@ -120,8 +120,6 @@ internal static class GatewayConfigurationLoader
             {
                 Add(config, errors, "KubeBackend", nameof(KubeBackend.GatewayInstance), "must name this gateway's deployment (the chart sets it; or set GATEWAY_INSTANCE)");
             }
-
-            storeDescription = $"DaskCluster resources labelled {Backends.Kubernetes.DaskClusterNames.InstanceSelector(kube.GatewayInstance)}";
         }
         else if (backend is not null)
         {

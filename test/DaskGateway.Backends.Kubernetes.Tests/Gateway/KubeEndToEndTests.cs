@@ -3,57 +3,33 @@ using System.Text;
 using System.Text.Json.Nodes;
 using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
-using DaskGateway.Backends.Kubernetes.Controller;
+using DaskGateway.Kubernetes.Controller;
 using DaskGateway.Kubernetes.Fake;
 using DaskGateway.Tests.Infrastructure;
-using k8s;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DaskGateway.Kubernetes.Gateway;
 
 /// <summary>
-/// The gateway and the controller together against the fake API server and its simulated kubelet:
+/// The gateway and the controller together against the fake API server and its simulated kubelet
+/// (the controller scenarios' harness):
 /// a user creates, scales and stops a cluster through the HTTP API and sees the right cluster dict
 /// at each step while real controller code makes the Secret, pods and Service.
 /// </summary>
 public sealed class KubeEndToEndTests : IAsyncLifetime
 {
-    private const string Namespace = "science";
-    private const string Instance = "e2e";
+    private const string Namespace = ControllerHarness.Namespace;
 
-    private FakeKubernetesApiServer _kube = null!;
-    private SimulatedKubelet _kubelet = null!;
-    private KubeController _controller = null!;
-    private IKubernetes _controllerClient = null!;
-    private CancellationTokenSource _stopController = null!;
-    private Task _controllerRun = null!;
+    private ControllerHarness _kube = null!;
     private TestGateway _gateway = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _kube = await FakeKubernetesApiServer.StartAsync();
-        _kubelet = _kube.StartKubelet(new SimulatedKubeletOptions { StartDelay = TimeSpan.FromMilliseconds(20) });
-        _controllerClient = KubeClientFactory.Create(new KubernetesClientConfiguration { Host = _kube.Url.ToString() }, 1000, 1000);
-        _controller = new KubeController(
-            new KubeControllerSettings
-            {
-                GatewayInstance = Instance,
-                ApiUrl = "http://api-gateway.science:8001/api",
-                BackoffBaseDelay = 0.05,
-                BackoffMaxDelay = 0.5,
-                LeaseDuration = 2,
-                LeaseRenewDeadline = 1.5,
-                LeaseRetryPeriod = 0.2,
-                LeaseNamespace = Namespace,
-            },
-            _controllerClient,
-            NullLoggerFactory.Instance);
-        _stopController = new CancellationTokenSource();
-        _controllerRun = Task.Run(() => _controller.RunAsync(_stopController.Token));
+        _kube = await ControllerHarness.StartAsync();
+        _kube.StartController();
         _gateway = await TestGateway.StartAsync(
             ("DaskGateway.BackendClass", "kubernetes"),
-            ("KubeBackend.KubeconfigPath", _kube.WriteKubeconfig()),
-            ("KubeBackend.GatewayInstance", Instance),
+            ("KubeBackend.KubeconfigPath", _kube.Server.WriteKubeconfig()),
+            ("KubeBackend.GatewayInstance", ControllerHarness.Instance),
             ("KubeClusterConfig.Namespace", Namespace),
             ("KubeClusterConfig.Image", "example.org/dask:2026.1"));
     }
@@ -61,11 +37,6 @@ public sealed class KubeEndToEndTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _gateway.DisposeAsync();
-        await _stopController.CancelAsync();
-        await _controllerRun.WaitAsync(TimeSpan.FromSeconds(30));
-        await _controller.DisposeAsync();
-        _controllerClient.Dispose();
-        _stopController.Dispose();
         await _kube.DisposeAsync();
     }
 
@@ -78,11 +49,11 @@ public sealed class KubeEndToEndTests : IAsyncLifetime
 
         var running = await alice.WaitForStatusAsync(name, "RUNNING");
 
-        var secret = _kube.Objects.Get(FakeApiResource.Secrets, Namespace, DaskClusterNames.CredentialsSecret(resourceName))!;
+        var secret = _kube.Server.Objects.Get(FakeApiResource.Secrets, Namespace, DaskClusterNames.CredentialsSecret(resourceName))!;
         Assert.Equal(Decode(secret, "dask.crt"), (string?)running["tls_cert"]);
         Assert.Equal(Decode(secret, "dask.pem"), (string?)running["tls_key"]);
         Assert.Equal($"/clusters/{name}/status", (string?)running["dashboard_route"]);
-        var schedulerPod = _kube.Objects.Get(FakeApiResource.Pods, Namespace, DaskClusterNames.SchedulerPod(resourceName))!;
+        var schedulerPod = _kube.Server.Objects.Get(FakeApiResource.Pods, Namespace, DaskClusterNames.SchedulerPod(resourceName))!;
         Assert.Equal("example.org/dask:2026.1", (string?)schedulerPod["spec"]!["containers"]![0]!["image"]);
         Assert.True(_gateway.Routes.TryGetSni(name, out var route));
         Assert.Equal($"tls://dask-{resourceName}.{Namespace}:8786", route);
@@ -95,7 +66,7 @@ public sealed class KubeEndToEndTests : IAsyncLifetime
             Assert.True((bool)(await GatewayClient.ReadJsonAsync(scaled, HttpStatusCode.OK))["ok"]!);
         }
 
-        await Eventually.WaitUntilAsync(() => RunningWorkers(resourceName) == 3, "three running worker pods", seconds: 20);
+        await Eventually.WaitUntilAsync(() => _kube.Workers(resourceName).Count(pod => ControllerHarness.PodPhase(pod) == "Running") == 3, "three running worker pods", seconds: 20);
         Assert.Equal(3, scheduler.Count);
 
         using (var stop = await alice.DeleteAsync($"api/v1/clusters/{name}"))
@@ -106,7 +77,7 @@ public sealed class KubeEndToEndTests : IAsyncLifetime
         var stopped = await alice.WaitForStatusAsync(name, "STOPPED");
         Assert.NotNull(stopped["stop_time"]);
         Assert.Null(stopped["tls_cert"]);
-        await Eventually.WaitUntilAsync(() => _kube.Objects.List(FakeApiResource.Pods, Namespace).Count == 0, "every pod deleted", seconds: 20);
+        await Eventually.WaitUntilAsync(() => _kube.Server.Objects.List(FakeApiResource.Pods, Namespace).Count == 0, "every pod deleted", seconds: 20);
         Assert.False(_gateway.Routes.TryGetSni(name, out _));
         Assert.Empty((await alice.GetJsonAsync("api/v1/clusters/")).AsObject());
     }
@@ -117,18 +88,14 @@ public sealed class KubeEndToEndTests : IAsyncLifetime
         using var alice = _gateway.Client("alice");
         var name = await alice.CreateClusterAsync();
         DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
-        await _kube.Objects.WaitForAsync(FakeApiResource.Pods, pod => (string?)pod["metadata"]!["name"] == DaskClusterNames.SchedulerPod(resourceName), TestContext.Current.CancellationToken);
+        await _kube.Server.Objects.WaitForAsync(FakeApiResource.Pods, pod => (string?)pod["metadata"]!["name"] == DaskClusterNames.SchedulerPod(resourceName), TestContext.Current.CancellationToken);
 
-        _kubelet.TerminatePod(Namespace, DaskClusterNames.SchedulerPod(resourceName), 1, "Error", "ModuleNotFoundError: No module named 'dask_gateway'");
+        _kube.Kubelet.TerminatePod(Namespace, DaskClusterNames.SchedulerPod(resourceName), 1, "Error", "ModuleNotFoundError: No module named 'dask_gateway'");
 
         await alice.WaitForStatusAsync(name, "FAILED");
         var events = (await alice.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray();
         Assert.True(events.Any(e => ((string?)e!["message"])?.Contains("No module named 'dask_gateway'", StringComparison.Ordinal) == true), events.ToJsonString());
     }
-
-    private int RunningWorkers(string resourceName) =>
-        _kube.Objects.List(FakeApiResource.Pods, Namespace, $"{DaskClusterNames.ClusterLabel}={resourceName},{DaskClusterNames.ComponentLabel}={DaskClusterNames.WorkerComponent}")
-            .Count(pod => (string?)pod["status"]?["phase"] == "Running");
 
     private static string Decode(JsonObject secret, string key) => Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]![key]!));
 }

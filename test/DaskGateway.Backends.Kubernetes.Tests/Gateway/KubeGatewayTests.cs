@@ -24,16 +24,18 @@ public sealed class KubeGatewayTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _kube = await FakeKubernetesApiServer.StartAsync();
-        _gateway = await TestGateway.StartAsync(
-            ("DaskGateway.BackendClass", "kubernetes"),
-            ("KubeBackend.KubeconfigPath", _kube.WriteKubeconfig()),
-            ("KubeBackend.GatewayInstance", Instance),
-            ("KubeBackend.CommonLabels", new Dictionary<string, string> { ["team"] = "science" }),
-            ("KubeClusterConfig.Namespace", Namespace),
-            ("KubeClusterConfig.Image", "example.org/dask:1"),
-            ("KubeClusterConfig.WorkerMemory", "1 G"),
-            ("KubeClusterConfig.ClusterMaxWorkers", 4));
+        _gateway = await StartGatewayAsync();
     }
+
+    private Task<TestGateway> StartGatewayAsync() => TestGateway.StartAsync(
+        ("DaskGateway.BackendClass", "kubernetes"),
+        ("KubeBackend.KubeconfigPath", _kube.WriteKubeconfig()),
+        ("KubeBackend.GatewayInstance", Instance),
+        ("KubeBackend.CommonLabels", new Dictionary<string, string> { ["team"] = "science" }),
+        ("KubeClusterConfig.Namespace", Namespace),
+        ("KubeClusterConfig.Image", "example.org/dask:1"),
+        ("KubeClusterConfig.WorkerMemory", "1 G"),
+        ("KubeClusterConfig.ClusterMaxWorkers", 4));
 
     public async ValueTask DisposeAsync()
     {
@@ -127,11 +129,7 @@ public sealed class KubeGatewayTests : IAsyncLifetime
         // Clusters live in their resources: a gateway that stops leaves them running.
         await _gateway.DisposeAsync();
         Assert.Equal("Running", (string?)_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)!["status"]!["phase"]);
-        _gateway = await TestGateway.StartAsync(
-            ("DaskGateway.BackendClass", "kubernetes"),
-            ("KubeBackend.KubeconfigPath", _kube.WriteKubeconfig()),
-            ("KubeBackend.GatewayInstance", Instance),
-            ("KubeClusterConfig.Namespace", Namespace));
+        _gateway = await StartGatewayAsync();
 
         using var again = _gateway.Client("alice");
         var running = await again.WaitForStatusAsync(name, "RUNNING");

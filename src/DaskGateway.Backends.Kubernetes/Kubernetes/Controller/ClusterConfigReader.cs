@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaskGateway.Configuration;
 using DaskGateway.Json;
@@ -27,7 +26,7 @@ internal sealed class ClusterConfigReader
         ArgumentNullException.ThrowIfNull(config);
         var errors = new ConfigErrors();
         var result = new KubeClusterConfig();
-        var values = JsonValues.ToDictionary(JsonSerializer.SerializeToElement(config));
+        var values = JsonValues.ToDictionary(config);
         unknownKeys = _binder.ApplyOverrides(result, values, errors);
         problems = [.. errors.Errors.Select(error => error.Message), .. result.Validate()];
         return problems.Count == 0 ? result : null;

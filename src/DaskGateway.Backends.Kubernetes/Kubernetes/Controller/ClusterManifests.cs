@@ -112,7 +112,7 @@ internal sealed class ClusterManifests
         string[] args =
         [
             .. config.WorkerCmd,
-            $"tls://{DaskClusterNames.Service(name)}.{@namespace}:{Number(DaskClusterNames.SchedulerPort)}",
+            KubeClusterAddresses.ForService(@namespace, DaskClusterNames.Service(name)).Scheduler,
             "--dashboard-address", $":{Number(DaskClusterNames.DashboardPort)}",
             "--name", "$(DASK_GATEWAY_WORKER_NAME)",
             "--nthreads", Number(config.EffectiveWorkerThreads),

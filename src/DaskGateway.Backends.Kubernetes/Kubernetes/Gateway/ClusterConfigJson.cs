@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
-using DaskGateway.Json;
 
 namespace DaskGateway.Backends.Kubernetes;
 
@@ -33,13 +32,5 @@ internal static class ClusterConfigJson
         }
 
         return result;
-    }
-
-    /// <summary>The config's values as overrides for a new config object (unknown keys are the factory's to report).</summary>
-    public static IReadOnlyDictionary<string, object?> ToOverrides(JsonObject config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        using var document = JsonDocument.Parse(config.ToJsonString());
-        return JsonValues.ToDictionary(document.RootElement);
     }
 }

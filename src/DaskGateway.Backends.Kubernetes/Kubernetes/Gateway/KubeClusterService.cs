@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaskGateway.Auth;
 using DaskGateway.Clusters;
+using DaskGateway.Json;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,6 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
     private readonly IClusterConfigFactory _configFactory;
     private readonly ISchedulerClient _schedulers;
     private readonly IRouteSink _routes;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger<KubeClusterService> _logger;
     private readonly ResourceWatcher<DaskClusterResource> _watcher;
     private readonly ConcurrentDictionary<string, ClusterSecret> _secrets = new(StringComparer.Ordinal);
@@ -52,7 +52,6 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
         _configFactory = configFactory;
         _schedulers = schedulers;
         _routes = routes;
-        _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<KubeClusterService>();
         _watcher = new ResourceWatcher<DaskClusterResource>(
             ResourceWatchSources.DaskClusters(client, null, DaskClusterNames.InstanceSelector(backend.GatewayInstance)),
@@ -406,7 +405,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
         var name = KubeClusterView.NameOf(resource);
         return _configs.GetOrAdd(name, _ =>
         {
-            var config = _configFactory.Create(_backend.ClusterConfigClass, ClusterConfigJson.ToOverrides(resource.Spec.Config), out var errors);
+            var config = _configFactory.Create(_backend.ClusterConfigClass, JsonValues.ToDictionary(resource.Spec.Config), out var errors);
             if (errors.Count > 0)
             {
                 LogConfigProblems(name, string.Join("; ", errors));

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DaskGateway.Clusters;
 using DaskGateway.Json;
 using DaskGateway.Security;
@@ -38,7 +37,7 @@ internal static class KubeClusterView
             name,
             resource.Spec.Username,
             status,
-            OptionsOf(resource),
+            JsonValues.ToDictionary(resource.Spec.Options),
             Milliseconds(resource.Metadata.CreationTimestamp) ?? 0,
             status is ClusterStatus.Stopped or ClusterStatus.Failed ? Milliseconds(resource.Status?.CompletionTime) : null,
             running ? credentials : null,
@@ -60,12 +59,6 @@ internal static class KubeClusterView
         }
 
         return events;
-    }
-
-    private static Dictionary<string, object?> OptionsOf(DaskClusterResource resource)
-    {
-        using var document = JsonDocument.Parse(resource.Spec.Options.ToJsonString());
-        return JsonValues.ToDictionary(document.RootElement);
     }
 
     private static long? Milliseconds(DateTime? time) =>
