@@ -1,3 +1,4 @@
+using DaskGateway.Clusters;
 using Microsoft.Data.Sqlite;
 
 namespace DaskGateway.Storage;
@@ -42,11 +43,23 @@ internal sealed class SqliteWriteStatements : IDisposable
         SELECT id, $time, $kind, $message FROM clusters WHERE name = $cluster
         """;
 
+    // After each insert: of the cluster's events in timeline order, those past the first KeptFirst and
+    // older than the latest KeptLatest go (a database written before the bound was kept is trimmed too).
+    // Both scans walk the (cluster_id, time) index over at most a few more rows than are kept.
+    private const string TrimEventsSql = """
+        DELETE FROM cluster_events
+        WHERE id IN (SELECT e.id FROM cluster_events e WHERE e.cluster_id = (SELECT id FROM clusters WHERE name = $cluster)
+                     ORDER BY e.time, e.id LIMIT -1 OFFSET $kept_first)
+          AND id NOT IN (SELECT e.id FROM cluster_events e WHERE e.cluster_id = (SELECT id FROM clusters WHERE name = $cluster)
+                         ORDER BY e.time DESC, e.id DESC LIMIT $kept_latest)
+        """;
+
     private const string DeleteStoppedSql = "DELETE FROM clusters WHERE stop_time IS NOT NULL AND stop_time < $cutoff";
 
     private readonly SqliteCommand _upsertCluster;
     private readonly SqliteCommand _upsertWorker;
     private readonly SqliteCommand _insertEvent;
+    private readonly SqliteCommand _trimEvents;
     private readonly SqliteCommand _deleteStopped;
     private readonly SqliteConnection _connection;
     private SqliteTransaction? _transaction;
@@ -57,6 +70,9 @@ internal sealed class SqliteWriteStatements : IDisposable
         _upsertCluster = Prepare(connection, UpsertClusterSql);
         _upsertWorker = Prepare(connection, UpsertWorkerSql);
         _insertEvent = Prepare(connection, InsertEventSql);
+        _trimEvents = Prepare(connection, TrimEventsSql);
+        _trimEvents.Parameters["$kept_first"].Value = ClusterEventLimits.KeptFirst;
+        _trimEvents.Parameters["$kept_latest"].Value = ClusterEventLimits.KeptLatest;
         _deleteStopped = Prepare(connection, DeleteStoppedSql);
     }
 
@@ -67,6 +83,7 @@ internal sealed class SqliteWriteStatements : IDisposable
         _upsertCluster.Transaction = transaction;
         _upsertWorker.Transaction = transaction;
         _insertEvent.Transaction = transaction;
+        _trimEvents.Transaction = transaction;
         _deleteStopped.Transaction = transaction;
     }
 
@@ -107,6 +124,7 @@ internal sealed class SqliteWriteStatements : IDisposable
         EnsureClusterFound(_upsertWorker.ExecuteNonQuery(), worker.ClusterName, "worker " + worker.Name);
     }
 
+    /// <summary>Appends an event (its message cut to the timeline's bound) and trims the cluster's timeline to its first and latest events.</summary>
     /// <exception cref="InvalidOperationException">The event's cluster is not in the store.</exception>
     public void InsertEvent(ClusterEventRecord clusterEvent)
     {
@@ -114,8 +132,10 @@ internal sealed class SqliteWriteStatements : IDisposable
         p["$cluster"].Value = clusterEvent.ClusterName;
         p["$time"].Value = clusterEvent.Time;
         p["$kind"].Value = clusterEvent.Kind;
-        p["$message"].Value = clusterEvent.Message;
+        p["$message"].Value = ClusterEventLimits.Truncate(clusterEvent.Message);
         EnsureClusterFound(_insertEvent.ExecuteNonQuery(), clusterEvent.ClusterName, "an event");
+        _trimEvents.Parameters["$cluster"].Value = clusterEvent.ClusterName;
+        _trimEvents.ExecuteNonQuery();
     }
 
     /// <summary>Deletes clusters stopped before <paramref name="cutoff"/>; their workers and events go with them.</summary>
@@ -140,6 +160,7 @@ internal sealed class SqliteWriteStatements : IDisposable
         _upsertCluster.Dispose();
         _upsertWorker.Dispose();
         _insertEvent.Dispose();
+        _trimEvents.Dispose();
         _deleteStopped.Dispose();
     }
 

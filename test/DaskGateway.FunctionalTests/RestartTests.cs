@@ -113,6 +113,51 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task ClusterDeletedJustBeforeShutdown_DoesNotRunOnOrphaned_WhenClustersAreKeptAcrossRestarts()
+    {
+        var port = Eventually.FreeLoopbackPort();
+        string name;
+        var first = await StartAsync(port, stopClustersOnShutdown: false);
+        try
+        {
+            var backend = first.Backend<InProcessBackend>();
+            using var alice = first.Client("alice");
+            name = await alice.CreateClusterAsync();
+            await alice.WaitForStatusAsync(name, "RUNNING");
+            using (await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 1 }))
+            {
+            }
+
+            var cluster = first.Registry.All.Single();
+            await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == JobStatus.Running), "the worker runs");
+
+            // The stop is still under way (its worker is stopping) when the shutdown begins.
+            var shutdownBegun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var registration = first.Stopping.Register(() => shutdownBegun.TrySetResult());
+            backend.WorkerStopsWaitFor = shutdownBegun.Task;
+            using (var deleted = await alice.DeleteAsync($"api/v1/clusters/{name}"))
+            {
+                Assert.True(deleted.IsSuccessStatusCode);
+            }
+
+            await Eventually.WaitUntilAsync(() => backend.Calls.Contains($"stop-worker {cluster.Workers.Keys.Single()}"), "the worker is being stopped");
+            await first.DisposeAsync();
+
+            Assert.Contains($"stop-cluster {name}", backend.Calls);
+            Assert.False(backend.HasScheduler(name));
+            Assert.Equal(JobStatus.Stopped, cluster.Status);
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        await using var second = await StartAsync(port, stopClustersOnShutdown: false);
+        using var client = second.Client("alice");
+        Assert.Equal("STOPPED", (await client.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task ClusterDeletedByAnOtherRun_IsGoneAfterItsRetention()
     {
         var port = Eventually.FreeLoopbackPort();

@@ -1,3 +1,4 @@
+using DaskGateway.Clusters;
 using DaskGateway.Security;
 using DaskGateway.Storage;
 using Microsoft.Data.Sqlite;
@@ -67,6 +68,43 @@ public sealed class SqliteClusterStoreTests : IAsyncDisposable
         Assert.Equal([early, late, sameTimeAsLate], contents.Clusters);
         Assert.Equal([workers[2], workers[0], workers[1]], contents.Workers);
         Assert.Equal([events[3], events[1], events[2], events[0]], contents.Events);
+    }
+
+    [Fact]
+    public async Task ClusterWithThousandsOfEvents_DoesNotGrowTheFile_KeepingTheFirstAndTheLatest()
+    {
+        var store = _db.Open(_key);
+        await store.SaveClusterAsync(TestRecords.Cluster("busy"), Ct).Timed();
+        await store.SaveClusterAsync(TestRecords.Cluster("quiet"), Ct).Timed();
+        await store.AddEventAsync(TestRecords.Event("quiet", 1, "only"), Ct).Timed();
+        const int Count = 3000;
+        await Task.WhenAll(Enumerable.Range(0, Count).Select(i => store.AddEventAsync(TestRecords.Event("busy", i, $"event {i}"), Ct))).Timed();
+        await TestDatabase.CloseAsync(store);
+
+        var contents = await _db.LoadAsync(_key);
+
+        var busy = contents.Events.Where(e => e.ClusterName == "busy").Select(e => e.Message).ToList();
+        string[] expected =
+        [
+            .. Enumerable.Range(0, ClusterEventLimits.KeptFirst).Select(i => $"event {i}"),
+            .. Enumerable.Range(Count - ClusterEventLimits.KeptLatest, ClusterEventLimits.KeptLatest).Select(i => $"event {i}"),
+        ];
+        Assert.Equal(expected, busy);
+        Assert.Equal(["only"], contents.Events.Where(e => e.ClusterName == "quiet").Select(e => e.Message));
+        Assert.Equal(ClusterEventLimits.MaxEvents + 1, _db.Scalar("SELECT count(*) FROM cluster_events"));
+    }
+
+    [Fact]
+    public async Task EventWithAHugeMessage_IsStoredCutToTheBound()
+    {
+        var store = _db.Open(_key);
+        await store.SaveClusterAsync(TestRecords.Cluster("c"), Ct).Timed();
+        await store.AddEventAsync(TestRecords.Event("c", 1, new string('x', 10 * 1024 * 1024)), Ct).Timed();
+        await TestDatabase.CloseAsync(store);
+
+        Assert.Equal(ClusterEventLimits.MaxMessageLength, _db.Scalar("SELECT max(length(message)) FROM cluster_events"));
+        var message = Assert.Single((await _db.LoadAsync(_key)).Events).Message;
+        Assert.EndsWith($" [… {10 * 1024 * 1024} characters, cut]", message, StringComparison.Ordinal);
     }
 
     [Fact]

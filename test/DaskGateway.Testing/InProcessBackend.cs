@@ -33,6 +33,12 @@ public sealed class InProcessBackend : DBBackendBase
     /// <summary>Workers start but never join their scheduler.</summary>
     public bool WorkersNeverConnect { get; set; }
 
+    /// <summary>What the backend says about a scheduler or worker it found dead; null: nothing.</summary>
+    public string? FailureDescription { get; set; }
+
+    /// <summary>Worker stops wait for this task (at most 30 s) before they finish; null: they finish at once.</summary>
+    public Task? WorkerStopsWaitFor { get; set; }
+
     public ConcurrentQueue<string> Calls { get; } = new();
 
     public FakeDaskScheduler Scheduler(string clusterName) => Schedulers[clusterName];
@@ -76,6 +82,9 @@ public sealed class InProcessBackend : DBBackendBase
     public override Task<IReadOnlyList<bool>> CheckClustersAsync(IReadOnlyList<ClusterInfo> clusters, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<bool>>([.. clusters.Select(c => Schedulers.ContainsKey(c.Name))]);
 
+    public override Task<string?> DescribeFailureAsync(ClusterInfo cluster, WorkerInfo? worker, CancellationToken cancellationToken) =>
+        Task.FromResult(FailureDescription);
+
     public override async IAsyncEnumerable<JsonObject> StartWorkerAsync(WorkerInfo worker, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Calls.Enqueue($"start-worker {worker.Name}");
@@ -93,15 +102,18 @@ public sealed class InProcessBackend : DBBackendBase
         yield return new JsonObject { ["worker"] = worker.Name };
     }
 
-    public override Task StopWorkerAsync(WorkerInfo worker, CancellationToken cancellationToken)
+    public override async Task StopWorkerAsync(WorkerInfo worker, CancellationToken cancellationToken)
     {
         Calls.Enqueue($"stop-worker {worker.Name}");
+        if (WorkerStopsWaitFor is { } wait)
+        {
+            await wait.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+
         if (Schedulers.TryGetValue(worker.Cluster.Name, out var scheduler))
         {
             scheduler.Disconnect(worker.Name);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>Ends a scheduler left running by a test (a gateway that did not stop its clusters).</summary>

@@ -16,6 +16,7 @@ namespace DaskGateway.Tests.Infrastructure;
 public sealed class TestGateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private TestGateway(WebApplication app, Uri publicAddress, Uri privateAddress, string prefix)
     {
@@ -56,6 +57,9 @@ public sealed class TestGateway : IAsyncDisposable
     /// <summary>The route API token (<c>Proxy.ApiToken</c>, generated unless configured).</summary>
     public string ProxyToken => _app.Services.GetRequiredService<ProxySettings>().ApiToken;
 
+    /// <summary>Fires when the gateway begins to shut down, before its parts are stopped.</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     internal IReadOnlyList<Cluster> ActiveClusters() => [.. Registry.All.Where(c => c.IsActive)];
 
     public static Task<TestGateway> StartAsync(params (string Setting, object? Value)[] settings) => StartAsync(null, settings);
@@ -94,6 +98,11 @@ public sealed class TestGateway : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
     }

@@ -9,8 +9,6 @@ namespace DaskGateway.Clusters;
 /// </summary>
 internal sealed class Cluster
 {
-    public const int MaxEvents = 200;
-
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<ClusterEvent> _events = [];
 
@@ -81,14 +79,16 @@ internal sealed class Cluster
 
     public bool AllWorkersStopped => Workers.Values.All(w => w.Status >= JobStatus.Stopped);
 
+    /// <summary>Adds an event, its message cut to <see cref="ClusterEventLimits.MaxMessageLength"/>, keeping the first and the latest events.</summary>
     public void AddEvent(ClusterEvent clusterEvent)
     {
+        ArgumentNullException.ThrowIfNull(clusterEvent);
+        clusterEvent = clusterEvent with { Message = ClusterEventLimits.Truncate(clusterEvent.Message) };
         lock (_events)
         {
-            if (_events.Count == MaxEvents)
+            if (_events.Count >= ClusterEventLimits.MaxEvents)
             {
-                // Keep the first events (how the cluster started) and the most recent ones.
-                _events.RemoveAt(MaxEvents / 2);
+                _events.RemoveAt(ClusterEventLimits.KeptFirst);
             }
 
             _events.Add(clusterEvent);

@@ -76,7 +76,8 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
 
     /// <summary>
     /// Stops reconciling. With <paramref name="stopClusters"/>, every active cluster is stopped first
-    /// (until <paramref name="cancellationToken"/> fires); otherwise they keep running for the next start to adopt.
+    /// (until <paramref name="cancellationToken"/> fires); otherwise they keep running for the next start
+    /// to adopt. Either way, clusters already asked to stop or fail are finished first.
     /// </summary>
     public async Task StopAsync(bool stopClusters, CancellationToken cancellationToken)
     {
@@ -86,18 +87,29 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
             {
                 await RequestStopAsync(cluster, JobStatus.Stopped, "the gateway is shutting down");
             }
+        }
 
-            try
+        // A stop accepted before shutdown (a user's DELETE, a failed heartbeat) is finished even when
+        // clusters are kept for the next start: half-stopped, its processes would run on with nobody
+        // asking for them, and the next start would only see a cluster that is already on its way out.
+        bool Unfinished(Cluster cluster)
+        {
+            lock (cluster.SyncRoot)
             {
-                while (_registry.All.Any(c => c.Status < JobStatus.Stopped))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken);
-                }
+                return cluster.Status < JobStatus.Stopped && (stopClusters || !cluster.IsActive);
             }
-            catch (OperationCanceledException)
+        }
+
+        try
+        {
+            while (_registry.All.Any(Unfinished))
             {
-                LogShutdownIncomplete(_registry.All.Count(c => c.Status < JobStatus.Stopped));
+                await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken);
             }
+        }
+        catch (OperationCanceledException)
+        {
+            LogShutdownIncomplete(_registry.All.Count(Unfinished));
         }
 
         await _stopping.CancelAsync();
@@ -163,7 +175,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         await _store.SaveClusterAsync(ClusterRecords.ToRecord(cluster), CancellationToken.None);
         if (eventKind is not null)
         {
-            var clusterEvent = new ClusterEvent(Now(), eventKind, eventMessage ?? "");
+            var clusterEvent = new ClusterEvent(Now(), eventKind, ClusterEventLimits.Truncate(eventMessage ?? ""));
             cluster.AddEvent(clusterEvent);
             await _store.AddEventAsync(new ClusterEventRecord(cluster.Name, clusterEvent.Time, clusterEvent.Kind, clusterEvent.Message), CancellationToken.None);
             LogClusterEvent(cluster.Name, eventKind, clusterEvent.Message);

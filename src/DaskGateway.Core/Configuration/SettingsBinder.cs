@@ -160,6 +160,29 @@ public sealed class SettingsBinder
     }
 
     /// <summary>
+    /// Whether a value was recorded (by the program, a config file or a flag) for the setting
+    /// <paramref name="propertyName"/> of <paramref name="type"/>, under any section of its class
+    /// hierarchy and any of its names: defaults that stand only while nobody chose differently ask this.
+    /// </summary>
+    public bool IsRecorded(Type type, string propertyName)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentException.ThrowIfNullOrEmpty(propertyName);
+        foreach (var level in ConfigurableTypes.Hierarchy(type))
+        {
+            var section = ConfigurableTypes.SectionName(level);
+            var settings = SettingMap.For(level);
+            if (_config.Settings.Any(recorded => recorded.Section == section
+                && settings.TryFind(recorded.Setting, out var setting) && setting.Name == propertyName))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Applies values returned by a cluster-options handler, after configuration: keys are setting
     /// names (PascalCase or snake_case). Errors name the key as given (they are shown to the end user).
     /// </summary>

@@ -18,7 +18,10 @@ internal interface IClusterStore : IAsyncDisposable
     /// <summary>Inserts or replaces a worker, by cluster and name.</summary>
     Task SaveWorkerAsync(WorkerRecord worker, CancellationToken cancellationToken);
 
-    /// <summary>Appends an event to a cluster's timeline.</summary>
+    /// <summary>
+    /// Appends an event to a cluster's timeline. A durable store keeps each cluster's timeline within
+    /// <see cref="Clusters.ClusterEventLimits"/> (its first and its latest events, messages cut to length).
+    /// </summary>
     Task AddEventAsync(ClusterEventRecord clusterEvent, CancellationToken cancellationToken);
 
     /// <summary>Deletes clusters (with their workers and events) that stopped before <paramref name="cutoff"/> (ms since the epoch).</summary>

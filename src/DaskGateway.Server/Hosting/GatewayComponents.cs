@@ -7,6 +7,11 @@ using DaskGateway.Storage;
 namespace DaskGateway.Hosting;
 
 /// <summary>The configured objects a gateway is built from.</summary>
+/// <remarks>
+/// <see cref="PublicBoundToLoopback"/>: the public address was narrowed to 127.0.0.1 because anyone
+/// could log in (simple authentication without a password) and nobody chose an address.
+/// <see cref="PrivatePortFile"/>: where the private API's port is kept for the next start, when it is not configured.
+/// </remarks>
 internal sealed record GatewayComponents(
     GatewaySettings Gateway,
     ProxySettings Proxy,
@@ -15,4 +20,6 @@ internal sealed record GatewayComponents(
     IClusterConfigFactory ClusterConfigFactory,
     ConfigurableTypes Types,
     IClusterStore? Store,
-    string StoreDescription);
+    string StoreDescription,
+    bool PublicBoundToLoopback = false,
+    string? PrivatePortFile = null);

@@ -73,6 +73,16 @@ internal static class GatewayConfigurationLoader
             Add(config, errors, "Authenticator", nameof(Authenticator.CacheMaxAge), $"must be a positive number of seconds, got {authenticator.CacheMaxAge}");
         }
 
+        var publicBoundToLoopback = false;
+        if (authenticator is SimpleAuthenticator { Password: null } && !binder.IsRecorded(typeof(ProxySettings), nameof(ProxySettings.Address))
+            && ListenAddress.TryParse(proxy.Address, out var publicAddress, out _) && publicAddress.IsAnyAddress)
+        {
+            // Anyone who reaches an open gateway can start processes on it: without a password and an
+            // address chosen on purpose, only this machine can reach it.
+            proxy.Address = (publicAddress with { Host = "127.0.0.1" }).ToString();
+            publicBoundToLoopback = true;
+        }
+
         var backend = binder.TryCreate<Backend>(gateway.BackendClass, errors);
         if (backend is not null)
         {
@@ -89,6 +99,7 @@ internal static class GatewayConfigurationLoader
 
         IClusterStore? store = null;
         var storeDescription = "";
+        string? privatePortFile = null;
         if (backend is DBBackendBase database)
         {
             if (!database.StopClustersOnShutdown && IsInMemory(database.DbUrl))
@@ -107,6 +118,12 @@ internal static class GatewayConfigurationLoader
                 {
                     var keys = database.DbEncryptKeys.Count > 0 ? EncryptionKeys.Parse(database.DbEncryptKeys) : EncryptionKeys.FromEnvironment();
                     store = ClusterStoreFactory.Create(database.DbUrl, keys, Directory.GetCurrentDirectory(), loggerFactory.CreateLogger("DaskGateway.Storage"), out storeDescription);
+                    if (store is SqliteClusterStore sqlite && !binder.IsRecorded(typeof(GatewaySettings), nameof(GatewaySettings.Address))
+                        && ListenAddress.TryParse(gateway.Address, out var privateAddress, out _) && privateAddress.Port == 0)
+                    {
+                        privatePortFile = PrivateApiPortFile.PathBeside(sqlite.DatabasePath);
+                        gateway.Address = PrivateApiPortFile.Resolve(privatePortFile, gateway.Address, loggerFactory.CreateLogger("DaskGateway.Hosting"));
+                    }
                 }
                 catch (ConfigurationException e)
                 {
@@ -127,7 +144,7 @@ internal static class GatewayConfigurationLoader
         }
 
         errors.ThrowIfAny();
-        return new GatewayComponents(gateway, proxy, authenticator!, backend!, new BinderClusterConfigFactory(binder), types, store, storeDescription);
+        return new GatewayComponents(gateway, proxy, authenticator!, backend!, new BinderClusterConfigFactory(binder), types, store, storeDescription, publicBoundToLoopback, privatePortFile);
     }
 
     private static bool IsInMemory(string dbUrl) => dbUrl is "sqlite://" or "sqlite:///:memory:";

@@ -20,6 +20,7 @@ internal sealed partial class GatewayLifetime : IHostedService
     private readonly IServiceProvider _services;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<GatewayLifetime> _logger;
+    private readonly GatewayComponents _components;
     private Task _reconcilerStarted = Task.CompletedTask;
 
     public GatewayLifetime(
@@ -28,8 +29,10 @@ internal sealed partial class GatewayLifetime : IHostedService
         IClusterLifecycle clusters,
         IServiceProvider services,
         IHostApplicationLifetime lifetime,
-        ILogger<GatewayLifetime> logger)
+        ILogger<GatewayLifetime> logger,
+        GatewayComponents components)
     {
+        _components = components;
         _authenticator = authenticator;
         _backend = backend;
         _clusters = clusters;
@@ -41,6 +44,11 @@ internal sealed partial class GatewayLifetime : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         LogStore(_clusters.StateDescription);
+        if (_authenticator is SimpleAuthenticator { Password: null } && !ListenAddress.Parse(_components.Proxy.Address).IsLoopback)
+        {
+            LogOpenWithoutPassword(_components.Proxy.Address);
+        }
+
         await _clusters.LoadAsync(cancellationToken);
         await SetUpAsync(_authenticator, _authenticator.SetupAsync, cancellationToken);
         await SetUpAsync(_backend, _backend.SetupAsync, cancellationToken);
@@ -79,6 +87,11 @@ internal sealed partial class GatewayLifetime : IHostedService
         // The API route (protocol.md §2.4), for standalone proxies that forward the API to this server.
         var proxy = _services.GetRequiredService<ProxyOptions>();
         _services.GetRequiredService<RouteTable>().Put(ProxyRoute.Path(proxy.ApiRoutePath, GatewayHost.PrivateUrl(privateAddress)));
+        if (_components.PrivatePortFile is { } portFile)
+        {
+            PrivateApiPortFile.Save(portFile, privateAddress.Port, _logger);
+        }
+
         var apiUrl = GatewayHost.PrivateUrl(privateAddress) + "/api";
         LogApiUrl(apiUrl);
         await _clusters.StartAsync(apiUrl, _lifetime.ApplicationStopping);
@@ -86,6 +99,9 @@ internal sealed partial class GatewayLifetime : IHostedService
 
     [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Cluster state: {Store}")]
     private partial void LogStore(string store);
+
+    [LoggerMessage(EventId = 1044, Level = LogLevel.Warning, Message = "The public address {Address} is reachable from other machines and simple authentication accepts any user with any password: anyone who reaches it can start processes here as this gateway's user. Set SimpleAuthenticator.Password, or choose another authenticator")]
+    private partial void LogOpenWithoutPassword(string address);
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Private API at {ApiUrl}")]
     private partial void LogApiUrl(string apiUrl);

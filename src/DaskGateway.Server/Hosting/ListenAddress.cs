@@ -36,5 +36,8 @@ internal sealed record ListenAddress(string Host, int Port)
 
     public bool IsAnyAddress => Host.Length == 0 || Host == "0.0.0.0" || Host == "::";
 
+    /// <summary>Whether only this machine can reach the address.</summary>
+    public bool IsLoopback => Host == "localhost" || (IPAddress.TryParse(Host, out var ip) && IPAddress.IsLoopback(ip));
+
     public override string ToString() => $"{Host}:{Port}";
 }

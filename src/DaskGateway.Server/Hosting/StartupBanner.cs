@@ -38,6 +38,17 @@ internal static class StartupBanner
         }
 
         text.Append("    cluster = gateway.new_cluster()");
+        if (components.Authenticator is SimpleAuthenticator { Password: null })
+        {
+            var port = ListenAddress.Parse(components.Proxy.Address).Port;
+            text.Append(components.PublicBoundToLoopback
+                ? "\nOnly this machine can connect: without a password anyone could log in, so the public address is 127.0.0.1.\n"
+                    + string.Create(CultureInfo.InvariantCulture, $"To open it to other machines, set a password and an address: --SimpleAuthenticator.Password=SECRET --Proxy.Address=:{port}")
+                : ListenAddress.Parse(components.Proxy.Address).IsLoopback
+                    ? ""
+                    : "\nWARNING: no password is set and other machines can reach this address: anyone can log in and start processes here. Set --SimpleAuthenticator.Password=SECRET.");
+        }
+
         return text.ToString();
     }
 }
