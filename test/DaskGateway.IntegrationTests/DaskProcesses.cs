@@ -38,6 +38,15 @@ internal static class DaskProcesses
         return pids;
     }
 
+    /// <summary>kill -9 every live process of the cluster: what a test leaves behind when it fails half-way.</summary>
+    public static void KillAll(string clusterName)
+    {
+        foreach (var pid in OfCluster(clusterName))
+        {
+            Backends.NativeMethodsForTests.TryKill(pid);
+        }
+    }
+
     /// <summary>
     /// Runs <c>compute.py</c> with Debian's Python: connects to <paramref name="schedulerAddress"/> over
     /// TLS with the cluster's credentials and prints the result of a small computation and the worker count.

@@ -257,12 +257,6 @@ public sealed class LocalBackendTests : IDisposable
 
     private sealed class KillOnDispose(string clusterName) : IDisposable
     {
-        public void Dispose()
-        {
-            foreach (var pid in DaskProcesses.OfCluster(clusterName))
-            {
-                Backends.NativeMethodsForTests.TryKill(pid);
-            }
-        }
+        public void Dispose() => DaskProcesses.KillAll(clusterName);
     }
 }
