@@ -22,15 +22,46 @@ public sealed class JupyterHubStandInTests : IDisposable
 {
     private const string BasePath = "/a%41b/space%20word/hub/api";
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("dask-gateway-hub-tls-");
+    private readonly TaskCompletionSource _slowAnswers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _requests;
+    private int _inFlight;
+    private int _mostInFlight;
     private string? _clientCertificateSubject;
 
     public void Dispose() => _directory.Delete(recursive: true);
 
-    /// <summary>Answers by token: "alice" is a user, "status-N" answers N, "not-json" and "no-name" are broken models.</summary>
+    /// <summary>
+    /// Answers by token: "alice" is a user, "status-N" answers N, "not-json" and "no-name" are broken
+    /// models, "slow-..." answers only once <see cref="_slowAnswers"/> is released.
+    /// </summary>
     private async Task HubAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            InterlockedMax(ref _mostInFlight, inFlight);
+            await AnswerAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private static void InterlockedMax(ref int location, int value)
+    {
+        for (var current = Volatile.Read(ref location); value > current; current = Volatile.Read(ref location))
+        {
+            if (Interlocked.CompareExchange(ref location, value, current) == current)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext context)
+    {
         _clientCertificateSubject = context.Connection.ClientCertificate?.Subject;
         var target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
         var token = context.Request.Headers.Authorization.ToString() is var header && header.StartsWith("token ", StringComparison.Ordinal) ? header[6..] : "";
@@ -38,6 +69,11 @@ public sealed class JupyterHubStandInTests : IDisposable
         {
             context.Response.StatusCode = 404;
             return;
+        }
+
+        if (token.StartsWith("slow-", StringComparison.Ordinal))
+        {
+            await _slowAnswers.Task.WaitAsync(TimeSpan.FromSeconds(30), context.RequestAborted);
         }
 
         if (token.StartsWith("status-", StringComparison.Ordinal))
@@ -167,17 +203,71 @@ public sealed class JupyterHubStandInTests : IDisposable
         Assert.Equal(hubRequests, _requests);
     }
 
+    [Theory]
+    [InlineData(30, 1)]
+    [InlineData(0, 3)]
+    public async Task RepeatedBadToken_CostsOneHubRequest_WhileItsRefusalIsRemembered(int maxAge, int hubRequests)
+    {
+        var (hub, apiUrl) = await StartHubAsync();
+        await using var _ = hub;
+        await using var gateway = await GatewayAsync(apiUrl, ("JupyterHubAuthenticator.RefusedTokenCacheMaxAge", maxAge));
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (status, body) = await AskAsync(gateway, "status-403");
+            Assert.Equal(HttpStatusCode.Unauthorized, status);
+            Assert.Equal("Invalid, expired or revoked JupyterHub API token", Error(body));
+        }
+
+        Assert.Equal(hubRequests, _requests);
+    }
+
     [Fact]
-    public async Task RefusedTokens_AreNotCached()
+    public async Task HubFailures_AreNotRemembered_AsRefusals()
     {
         var (hub, apiUrl) = await StartHubAsync();
         await using var _ = hub;
         await using var gateway = await GatewayAsync(apiUrl);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await AskAsync(gateway, "status-403")).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await AskAsync(gateway, "status-403")).Status);
+        Assert.Equal(HttpStatusCode.BadGateway, (await AskAsync(gateway, "status-500")).Status);
+        Assert.Equal(HttpStatusCode.BadGateway, (await AskAsync(gateway, "status-500")).Status);
 
         Assert.Equal(2, _requests);
+    }
+
+    [Fact]
+    public async Task FloodOfMadeUpTokens_ReachesTheHubOnlyUpToTheConcurrencyCap()
+    {
+        var (hub, apiUrl) = await StartHubAsync();
+        await using var _ = hub;
+        await using var gateway = await GatewayAsync(apiUrl, ("JupyterHubAuthenticator.MaxConcurrentHubRequests", 2), ("JupyterHubAuthenticator.HubQueueTimeout", 60));
+
+        var asks = Enumerable.Range(0, 8).Select(i => AskAsync(gateway, $"slow-{i}")).ToList();
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref _requests) == 2, "two checks reach the hub");
+        _slowAnswers.SetResult();
+        var answers = await Task.WhenAll(asks).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.Status));
+        Assert.Equal(8, _requests);
+        Assert.Equal(2, _mostInFlight);
+    }
+
+    [Fact]
+    public async Task FloodOfMadeUpTokens_BeyondTheQueueTimeout_Is502SayingTheHubIsBusy()
+    {
+        var (hub, apiUrl) = await StartHubAsync();
+        await using var _ = hub;
+        await using var gateway = await GatewayAsync(apiUrl, ("JupyterHubAuthenticator.MaxConcurrentHubRequests", 1), ("JupyterHubAuthenticator.HubQueueTimeout", 0.2));
+
+        var first = AskAsync(gateway, "slow-first");
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref _requests) == 1, "the first check reaches the hub");
+        var (status, body) = await AskAsync(gateway, "slow-second");
+        _slowAnswers.SetResult();
+
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Equal("JupyterHub is busy: the gateway's limit of 1 concurrent token checks was reached and this request waited 0.2 s; try again shortly", Error(body));
+        Assert.Equal(HttpStatusCode.OK, (await first.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(1, _requests);
     }
 
     [Fact]

@@ -21,8 +21,9 @@ namespace DaskGateway.Auth;
 /// <remarks>
 /// Unlike upstream: a token the hub refuses (401, 403 or 404) is a 401, not a 500; a hub that cannot
 /// be reached, fails (5xx) or answers anything else unexpected is a 502 that says so; tokens the hub
-/// accepted are remembered for <see cref="TokenCacheMaxAge"/> seconds; <see cref="TlsCa"/> works without
-/// a client certificate.
+/// accepted are remembered for <see cref="TokenCacheMaxAge"/> seconds and tokens it refused for
+/// <see cref="RefusedTokenCacheMaxAge"/>; at most <see cref="MaxConcurrentHubRequests"/> checks reach
+/// the hub at once; <see cref="TlsCa"/> works without a client certificate.
 /// </remarks>
 [ClassAlias("jupyterhub")]
 [ClassAlias("dask_gateway_server.auth.JupyterHubAuthenticator")]
@@ -35,7 +36,9 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
     private HttpClient? _http;
     private Uri? _userUrl;
     private string? _requiredService;
-    private ValidatedTokenCache? _cache;
+    private ValidatedTokenCache<User>? _cache;
+    private ValidatedTokenCache<string>? _refusals;
+    private SemaphoreSlim? _hubSlots;
 
     /// <summary>The gateway's own API token; kept for configuration compatibility (upstream never uses it either).</summary>
     [Description("Dask Gateway's JupyterHub API token (default: $JUPYTERHUB_API_TOKEN). Accepted for compatibility; user tokens are checked with the tokens themselves.")]
@@ -70,6 +73,21 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
     [Range(0, double.MaxValue)]
     public double TokenCacheMaxAge { get; set; } = 30;
 
+    /// <summary>Seconds a token the hub refused is refused again without asking; 0 asks every time.</summary>
+    [Description("Seconds a token JupyterHub refused is refused again without asking (0: ask every time), so repeated bad tokens do not each cost a hub request.")]
+    [Range(0, double.MaxValue)]
+    public double RefusedTokenCacheMaxAge { get; set; } = 30;
+
+    /// <summary>The most token checks sent to the hub at once; more wait for a free slot.</summary>
+    [Description("Most token checks sent to JupyterHub at once; further checks wait (up to HubQueueTimeout) for one to finish.")]
+    [Range(1, 10_000)]
+    public int MaxConcurrentHubRequests { get; set; } = 16;
+
+    /// <summary>Seconds a token check waits for a free slot before the request is answered 502.</summary>
+    [Description("Seconds a token check waits for one of MaxConcurrentHubRequests before the request is answered 502 (the hub is busy).")]
+    [Range(0, 300)]
+    public double HubQueueTimeout { get; set; } = 10;
+
     /// <inheritdoc/>
     public override string Challenge => Scheme;
 
@@ -101,7 +119,10 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
         _http?.Dispose();
         _http = new HttpClient(CreateHandler(), disposeHandler: true) { Timeout = HubTimeout };
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        _cache = TokenCacheMaxAge > 0 ? new ValidatedTokenCache(time, TimeSpan.FromSeconds(TokenCacheMaxAge)) : null;
+        _cache = TokenCacheMaxAge > 0 ? new ValidatedTokenCache<User>(time, TimeSpan.FromSeconds(TokenCacheMaxAge)) : null;
+        _refusals = RefusedTokenCacheMaxAge > 0 ? new ValidatedTokenCache<string>(time, TimeSpan.FromSeconds(RefusedTokenCacheMaxAge)) : null;
+        _hubSlots?.Dispose();
+        _hubSlots = new SemaphoreSlim(MaxConcurrentHubRequests, MaxConcurrentHubRequests);
         LogUsing(_userUrl, _requiredService ?? "(none)", TokenCacheMaxAge);
         return Task.CompletedTask;
     }
@@ -118,6 +139,8 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
     {
         _http?.Dispose();
         _http = null;
+        _hubSlots?.Dispose();
+        _hubSlots = null;
     }
 
     /// <inheritdoc/>
@@ -134,9 +157,49 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
             return cached;
         }
 
-        var user = await VerifyAsync(token, request.HttpContext.RequestAborted);
+        if (_refusals is not null && _refusals.TryGet(token, out var refusal))
+        {
+            throw new AuthenticationException(refusal);
+        }
+
+        User user;
+        try
+        {
+            user = await VerifyWithinCapAsync(token, request.HttpContext.RequestAborted);
+        }
+        catch (AuthenticationException e)
+        {
+            // The hub's verdict on this token; an unreachable or failing hub (a 502) is no verdict and is not remembered.
+            _refusals?.Add(token, e.Message);
+            throw;
+        }
+
         _cache?.Add(token, user);
         return user;
+    }
+
+    /// <summary>
+    /// Asks the hub while at most <see cref="MaxConcurrentHubRequests"/> checks are under way, so that a
+    /// flood of requests with made-up tokens cannot turn into a flood of requests at the hub.
+    /// </summary>
+    private async Task<User> VerifyWithinCapAsync(string token, CancellationToken cancellationToken)
+    {
+        var slots = _hubSlots ?? throw new InvalidOperationException("JupyterHubAuthenticator.SetupAsync was not called");
+        if (!await slots.WaitAsync(TimeSpan.FromSeconds(HubQueueTimeout), cancellationToken))
+        {
+            LogHubBusy(MaxConcurrentHubRequests);
+            throw new AuthenticationUnavailableException(
+                $"JupyterHub is busy: the gateway's limit of {MaxConcurrentHubRequests} concurrent token checks was reached and this request waited {HubQueueTimeout:0.###} s; try again shortly");
+        }
+
+        try
+        {
+            return await VerifyAsync(token, cancellationToken);
+        }
+        finally
+        {
+            slots.Release();
+        }
     }
 
     /// <summary>The hub URL of the token owner's model: the API URL as given (one trailing '/' dropped) plus <c>/user</c>.</summary>
@@ -337,6 +400,9 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
 
     [LoggerMessage(EventId = 2025, Level = LogLevel.Error, Message = "JupyterHub: {Url} answered {Status} to a token check")]
     private partial void LogHubFailed(Uri url, int status);
+
+    [LoggerMessage(EventId = 2027, Level = LogLevel.Warning, Message = "JupyterHub: {Limit} token checks are under way and another waited too long for its turn; it was answered 502 (see MaxConcurrentHubRequests)")]
+    private partial void LogHubBusy(int limit);
 
     [LoggerMessage(EventId = 2026, Level = LogLevel.Error, Message = "JupyterHub: {Url} gave an answer that is not a user model")]
     private partial void LogBadReply(Exception? exception, Uri url);

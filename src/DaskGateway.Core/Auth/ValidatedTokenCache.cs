@@ -5,13 +5,15 @@ using System.Text;
 namespace DaskGateway.Auth;
 
 /// <summary>
-/// Remembers for a short time which user a bearer token (a JupyterHub API token) belongs to, so that a
-/// busy gateway does not ask the identity service about the same token on every request. Entries
-/// are keyed by the token's SHA-256, never the token itself, expire <c>maxAge</c> after the check,
-/// and the cache never holds more than <c>capacity</c> of them. Only successful checks are
-/// remembered; a token revoked at the identity service keeps working until its entry expires.
+/// Remembers for a short time what the identity service said about a bearer token (a JupyterHub API
+/// token): the user it belongs to, or why it was refused, so that a busy gateway does not ask about the
+/// same token on every request. Entries are keyed by the token's SHA-256, never the token itself,
+/// expire <c>maxAge</c> after the check, and the cache never holds more than <c>capacity</c> of them.
+/// A token revoked at the identity service keeps working until its entry expires.
 /// </summary>
-internal sealed class ValidatedTokenCache
+/// <typeparam name="TVerdict">What is remembered: the <see cref="User"/>, or a refusal's message.</typeparam>
+internal sealed class ValidatedTokenCache<TVerdict>
+    where TVerdict : class
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
@@ -29,9 +31,9 @@ internal sealed class ValidatedTokenCache
 
     public int Count => _entries.Count;
 
-    public bool TryGet(string token, out User user)
+    public bool TryGet(string token, out TVerdict verdict)
     {
-        user = null!;
+        verdict = null!;
         var key = Key(token);
         if (!_entries.TryGetValue(key, out var entry))
         {
@@ -44,11 +46,11 @@ internal sealed class ValidatedTokenCache
             return false;
         }
 
-        user = entry.User;
+        verdict = entry.Verdict;
         return true;
     }
 
-    public void Add(string token, User user)
+    public void Add(string token, TVerdict verdict)
     {
         if (_entries.Count >= _capacity)
         {
@@ -60,7 +62,7 @@ internal sealed class ValidatedTokenCache
             }
         }
 
-        _entries[Key(token)] = new Entry(user, _timeProvider.GetTimestamp());
+        _entries[Key(token)] = new Entry(verdict, _timeProvider.GetTimestamp());
     }
 
     private void Sweep()
@@ -77,5 +79,5 @@ internal sealed class ValidatedTokenCache
 
     private static string Key(string token) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    private sealed record Entry(User User, long CheckedAt);
+    private sealed record Entry(TVerdict Verdict, long CheckedAt);
 }

@@ -10,7 +10,7 @@ public sealed class ValidatedTokenCacheTests
     [Fact]
     public void Entries_LiveForMaxAgeFromTheCheck()
     {
-        var cache = new ValidatedTokenCache(_time, TimeSpan.FromSeconds(30));
+        var cache = new ValidatedTokenCache<User>(_time, TimeSpan.FromSeconds(30));
         cache.Add("t0ken", new User("alice"));
 
         _time.Advance(TimeSpan.FromSeconds(29));
@@ -26,7 +26,7 @@ public sealed class ValidatedTokenCacheTests
     [Fact]
     public void TheCache_NeverGrowsPastItsCapacity()
     {
-        var cache = new ValidatedTokenCache(_time, TimeSpan.FromSeconds(30), capacity: 100);
+        var cache = new ValidatedTokenCache<User>(_time, TimeSpan.FromSeconds(30), capacity: 100);
 
         for (var i = 0; i < 1000; i++)
         {
@@ -40,7 +40,7 @@ public sealed class ValidatedTokenCacheTests
     [Fact]
     public void ExpiredEntries_MakeRoomBeforeLiveOnesAreDropped()
     {
-        var cache = new ValidatedTokenCache(_time, TimeSpan.FromSeconds(30), capacity: 2);
+        var cache = new ValidatedTokenCache<User>(_time, TimeSpan.FromSeconds(30), capacity: 2);
         cache.Add("old", new User("a"));
         _time.Advance(TimeSpan.FromSeconds(20));
         cache.Add("young", new User("b"));
