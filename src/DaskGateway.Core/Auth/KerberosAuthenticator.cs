@@ -13,7 +13,8 @@ namespace DaskGateway.Auth;
 /// Kerberos through SPNEGO (<c>Authorization: Negotiate &lt;token&gt;</c>), checked with GSS-API
 /// (the BCL's <see cref="NegotiateAuthentication"/>) against the keys of <see cref="Keytab"/>.
 /// Tickets for <c>&lt;ServiceName&gt;/&lt;any host&gt;</c> with a key in the keytab are accepted, as
-/// upstream's host-based acceptor does; the user is the client principal up to the <c>@</c>. The
+/// upstream's host-based acceptor does; the user is the client principal without its realm when that
+/// is the gateway's own realm (<see cref="StripRealm"/>), else the whole principal. The
 /// server's token goes back in <c>WWW-Authenticate: Negotiate &lt;token&gt;</c> (the client's mutual
 /// authentication requires it). Every failure is a 401 that says what went wrong, never a 500.
 /// </summary>
@@ -31,6 +32,7 @@ public sealed partial class KerberosAuthenticator : Authenticator, IDisposable
     private const string GssLibrary = "libgssapi_krb5.so.2";
     private ILogger _logger = NullLogger.Instance;
     private Krb5Keytab? _memoryKeytab;
+    private HashSet<string> _ownRealms = new(StringComparer.Ordinal);
 
     /// <summary>The service part of the gateway's principal, <c>&lt;ServiceName&gt;/&lt;host&gt;</c>.</summary>
     [Description("The service's Kerberos principal name: tickets for <ServiceName>/<host> are accepted. Almost always HTTP.")]
@@ -39,6 +41,13 @@ public sealed partial class KerberosAuthenticator : Authenticator, IDisposable
     /// <summary>The keytab holding the service's keys (exported to libkrb5 as <c>KRB5_KTNAME</c>).</summary>
     [Description("Path to the keytab with the service's keys (a relative path is relative to the working directory).")]
     public string Keytab { get; set; } = "dask_gateway.keytab";
+
+    /// <summary>Whether principals of the gateway's own realm are named without their realm.</summary>
+    [Description("Whether users of the gateway's own realm (the realm of its service principal in the keytab) are named without "
+        + "the realm: alice@EXAMPLE.ORG becomes alice, while a principal of any other (trusted) realm keeps its @REALM, so that "
+        + "bob@OTHER.REALM is never taken for the local bob. False keeps the realm of every user. Upstream strips whatever "
+        + "follows the first @ from every principal, whatever its realm.")]
+    public bool StripRealm { get; set; } = true;
 
     /// <inheritdoc/>
     public override string Challenge => Scheme;
@@ -83,6 +92,8 @@ public sealed partial class KerberosAuthenticator : Authenticator, IDisposable
             EffectiveKeytab = _memoryKeytab.Name;
             LogOtherPrincipalsIgnored(keytab, principals.Except(ours, StringComparer.Ordinal));
         }
+
+        _ownRealms = ours.Select(Realm).Where(realm => realm.Length > 0).ToHashSet(StringComparer.Ordinal);
 
         // Before the first GSS-API call, and for native code: libkrb5 reads it with getenv.
         NativeEnvironment.Set("KRB5_KTNAME", EffectiveKeytab);
@@ -165,15 +176,37 @@ public sealed partial class KerberosAuthenticator : Authenticator, IDisposable
             throw new AuthenticationException($"Kerberos authentication failed for a ticket for {service} ({status}): {Explain(status)}");
         }
 
-        var at = principal?.IndexOf('@', StringComparison.Ordinal) ?? -1;
-        var name = at >= 0 ? principal![..at] : principal;
-        if (string.IsNullOrEmpty(name))
+        var name = string.IsNullOrEmpty(principal) ? "" : UserName(principal, StripRealm, _ownRealms);
+        if (name.Length == 0)
         {
             throw new AuthenticationException("Kerberos authentication succeeded but named no client principal");
         }
 
         LogAuthenticated(principal!, service);
         return new User(name);
+    }
+
+    /// <summary>
+    /// The user a client principal maps to: without its realm when <paramref name="stripRealm"/> and the
+    /// realm is one of <paramref name="ownRealms"/>, else the whole principal. The realm follows the last
+    /// <c>@</c> (an enterprise principal's name may hold an escaped one); empty when there is no name.
+    /// </summary>
+    internal static string UserName(string principal, bool stripRealm, IReadOnlySet<string> ownRealms)
+    {
+        var at = principal.LastIndexOf('@');
+        if (at == 0)
+        {
+            return "";
+        }
+
+        return at > 0 && stripRealm && ownRealms.Contains(principal[(at + 1)..]) ? principal[..at] : principal;
+    }
+
+    /// <summary>The realm of a principal: what follows its last <c>@</c>, or empty.</summary>
+    private static string Realm(string principal)
+    {
+        var at = principal.LastIndexOf('@');
+        return at >= 0 ? principal[(at + 1)..] : "";
     }
 
     private static string Explain(NegotiateAuthenticationStatusCode status) => status switch

@@ -72,6 +72,27 @@ public sealed class KerberosAuthenticatorTests(KerberosRealm realm) : IClassFixt
     }
 
     [Fact]
+    public async Task OwnRealmUser_IsNamedWithoutTheRealm_UnlessStripRealmIsOff()
+    {
+        foreach (var (stripRealm, expected) in new[] { (true, "alice"), (false, "alice@" + realm.Realm) })
+        {
+            var recorder = new UserRecorder();
+            await using var gateway = await TestGateway.StartAsync(
+                ("DaskGateway.AuthenticatorClass", "kerberos"),
+                ("KerberosAuthenticator.Keytab", realm.Keytab),
+                ("KerberosAuthenticator.StripRealm", stripRealm),
+                recorder.Setting);
+            using var kerberos = new DotNetKerberosClient(await realm.KinitAsync("alice", "alicepw"));
+            using var client = new GatewayClient(gateway.ApiBase, kerberos.Authorization);
+
+            using var response = await client.GetAsync("api/v1/options");
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(expected, Assert.Single(recorder.Users).Name);
+        }
+    }
+
+    [Fact]
     public async Task UpstreamClientCalls_Pykerberos_GetIn_VerifyTheServer_AndUseTheCookie()
     {
         await using var gateway = await StartAsync();
