@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using DaskGateway.Auth;
+using DaskGateway.Backends;
+using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Clusters;
 
@@ -8,29 +10,37 @@ namespace DaskGateway.Clusters;
 /// The clusters as the API sees them: create, list, wait, scale, adapt, stop, events, and the
 /// scheduler's heartbeats. Changes of state are the <see cref="ClusterReconciler"/>'s work.
 /// </summary>
-internal sealed class ClusterManager : IClusterService
+internal sealed partial class ClusterManager : IClusterService
 {
     /// <summary>How long <c>GET ...?wait</c> holds a request (protocol.md §1.5).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(20);
+
+    private const string AddressesRefusedEvent = "addresses-refused";
 
     private readonly ClusterRegistry _registry;
     private readonly ClusterReconciler _reconciler;
     private readonly ClusterRequests _requests;
     private readonly ISchedulerClient _schedulers;
     private readonly TimeProvider _timeProvider;
+    private readonly DBBackendBase _backend;
+    private readonly ILogger<ClusterManager> _logger;
 
     public ClusterManager(
         ClusterRegistry registry,
         ClusterReconciler reconciler,
         ClusterRequests requests,
         ISchedulerClient schedulers,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        DBBackendBase backend,
+        ILogger<ClusterManager> logger)
     {
         _registry = registry;
         _reconciler = reconciler;
         _requests = requests;
         _schedulers = schedulers;
         _timeProvider = timeProvider;
+        _backend = backend;
+        _logger = logger;
     }
 
     public Task<ApiResult<Options>> GetOptionsAsync(User user) => _requests.GetOptionsAsync(user);
@@ -167,12 +177,20 @@ internal sealed class ClusterManager : IClusterService
         return Task.FromResult(found.Error is { } error ? error : (ApiResult<IReadOnlyList<ClusterEvent>>)found.Value!.Events().ToList());
     }
 
-    /// <summary>Handles a scheduler's heartbeat (protocol.md §3.5); unknown or stopping clusters are ignored.</summary>
-    public async Task OnHeartbeatAsync(string name, Heartbeat heartbeat)
+    /// <summary>
+    /// Handles a scheduler's heartbeat (protocol.md §3.5); unknown or stopping clusters are ignored.
+    /// Addresses the backend would not start this cluster's scheduler at refuse the whole heartbeat.
+    /// </summary>
+    public async Task<ApiError?> OnHeartbeatAsync(string name, Heartbeat heartbeat)
     {
         if (!_registry.TryGet(name, out var cluster))
         {
-            return;
+            return null;
+        }
+
+        if (await RefuseAddressesAsync(cluster, heartbeat) is { } refused)
+        {
+            return refused;
         }
 
         var changedWorkers = new List<Worker>();
@@ -183,7 +201,7 @@ internal sealed class ClusterManager : IClusterService
         {
             if (!cluster.IsActive)
             {
-                return;
+                return null;
             }
 
             cluster.LastHeartbeat = Now();
@@ -287,6 +305,31 @@ internal sealed class ClusterManager : IClusterService
         {
             _reconciler.Enqueue(cluster);
         }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The 422 for a heartbeat whose addresses are malformed or on a host the backend does not run
+    /// this cluster's scheduler on; null when they are acceptable. The reason goes into the
+    /// cluster's events once, not again for each repetition of the same heartbeat.
+    /// </summary>
+    private async Task<ApiError?> RefuseAddressesAsync(Cluster cluster, Heartbeat heartbeat)
+    {
+        var info = _reconciler.ToInfo(cluster);
+        if (SchedulerAddress.FindProblem(heartbeat, host => _backend.IsSchedulerHost(info, host)) is not { } problem)
+        {
+            return null;
+        }
+
+        LogAddressesRefused(cluster.Name, problem);
+        var events = cluster.Events();
+        if (events.Count == 0 || events[^1] is not { Kind: AddressesRefusedEvent } last || last.Message != problem)
+        {
+            await _reconciler.PersistAsync(cluster, AddressesRefusedEvent, problem);
+        }
+
+        return ApiError.Unprocessable(problem);
     }
 
     private async Task<ApiError?> ForwardAsync(Cluster cluster, string body, CancellationToken cancellationToken)
@@ -326,5 +369,8 @@ internal sealed class ClusterManager : IClusterService
     private static string NewId() => Guid.NewGuid().ToString("N");
 
     private long Now() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    [LoggerMessage(EventId = 1130, Level = LogLevel.Warning, Message = "Refused a heartbeat of cluster {ClusterName}: {Problem}")]
+    private partial void LogAddressesRefused(string clusterName, string problem);
 
 }

@@ -826,7 +826,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         }
     }
 
-    private ClusterInfo ToInfo(Cluster cluster)
+    internal ClusterInfo ToInfo(Cluster cluster)
     {
         lock (cluster.SyncRoot)
         {

@@ -21,6 +21,7 @@ namespace DaskGateway.Backends.Kubernetes;
 internal sealed partial class KubeClusterService : IClusterService, IClusterLifecycle, IAsyncDisposable
 {
     private static readonly string Version = typeof(KubeClusterService).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    private static readonly System.Buffers.SearchValues<char> ServiceNameCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
 
     private readonly KubeBackend _backend;
     private readonly IKubernetes _client;
@@ -269,12 +270,18 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
     }
 
     /// <summary>Heartbeats only carry the worker count here (protocol.md §3.5): it becomes <c>spec.replicas</c>; workers are the controller's.</summary>
-    public async Task OnHeartbeatAsync(string name, Heartbeat heartbeat)
+    public async Task<ApiError?> OnHeartbeatAsync(string name, Heartbeat heartbeat)
     {
         var resource = await FindAsync(name, _stopping.Token);
         if (resource is null || !KubeClusterView.IsActive(resource))
         {
-            return;
+            return null;
+        }
+
+        if (SchedulerAddress.FindProblem(heartbeat, host => IsSchedulerHost(resource, host)) is { } problem)
+        {
+            LogAddressesRefused(name, problem);
+            return ApiError.Unprocessable(problem);
         }
 
         var count = Math.Min(heartbeat.Count, ConfigOf(resource).WorkerLimit ?? int.MaxValue);
@@ -282,6 +289,23 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
         {
             await PatchReplicasAsync(resource, count);
         }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Where a scheduler of this cluster may say it listens: its pod's IP, as the controller
+    /// recorded it, or its Service's name. The gateway itself always reaches the scheduler through
+    /// the Service, so a refused address would never have been contacted; refusing it tells the
+    /// scheduler's operator that something else reports for this cluster.
+    /// </summary>
+    private static bool IsSchedulerHost(DaskClusterResource resource, string host)
+    {
+        var serviceHost = $"{ServiceOf(resource)}.{resource.Metadata.NamespaceProperty}";
+        return (resource.Status?.SchedulerPodIP is { Length: > 0 } podIP && host == podIP)
+            || host == serviceHost
+            || host == serviceHost + ".svc"
+            || host.StartsWith(serviceHost + ".svc.", StringComparison.Ordinal);
     }
 
     private async Task PatchReplicasAsync(DaskClusterResource resource, int count)
@@ -519,7 +543,14 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
     }
 
     private KubeClusterAddresses AddressesOf(DaskClusterResource resource) =>
-        _backend.ClusterAddresses(resource.Metadata.NamespaceProperty ?? "", resource.Status?.Service ?? DaskClusterNames.Service(resource.Metadata.Name ?? ""));
+        _backend.ClusterAddresses(resource.Metadata.NamespaceProperty ?? "", ServiceOf(resource));
+
+    /// <summary>The cluster's Service as its status names it, if that is a Service name at all (DNS-1035 label); else the one the controller makes.</summary>
+    private static string ServiceOf(DaskClusterResource resource) =>
+        resource.Status?.Service is { Length: > 0 and <= 63 } service && char.IsAsciiLetterLower(service[0]) && service[^1] != '-'
+            && !service.AsSpan().ContainsAnyExcept(ServiceNameCharacters)
+            ? service
+            : DaskClusterNames.Service(resource.Metadata.Name ?? "");
 
     private Dictionary<string, string> Labels(string resourceName) => new(_backend.CommonLabels)
     {
@@ -556,6 +587,9 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
 
     [LoggerMessage(EventId = 4206, Level = LogLevel.Warning, Message = "Reading the credentials of cluster {ClusterName} failed; retrying at its next change")]
     private partial void LogCredentialsFailed(Exception exception, string clusterName);
+
+    [LoggerMessage(EventId = 4208, Level = LogLevel.Warning, Message = "Refused a heartbeat of cluster {ClusterName}: {Problem}")]
+    private partial void LogAddressesRefused(string clusterName, string problem);
 
     [LoggerMessage(EventId = 4207, Level = LogLevel.Information, Message = "Cluster {ClusterName} is running; routing to {SchedulerAddress}")]
     private partial void LogRouted(string clusterName, string schedulerAddress);
