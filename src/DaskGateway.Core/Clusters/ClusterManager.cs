@@ -69,7 +69,7 @@ internal sealed partial class ClusterManager : IClusterService
             var snapshot = cluster.Snapshot();
             if (statuses is null ? snapshot.IsActive : statuses.Contains(snapshot.Status))
             {
-                result.Add(snapshot);
+                result.Add(snapshot.SeenBy(user));
             }
         }
 
@@ -98,7 +98,7 @@ internal sealed partial class ClusterManager : IClusterService
             }
         }
 
-        return cluster.Snapshot();
+        return cluster.Snapshot().SeenBy(user);
     }
 
     /// <summary>Stops a cluster on behalf of a user (who must own it) or of its scheduler (<paramref name="user"/> null).</summary>

@@ -144,7 +144,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             var snapshot = Snapshot(resource);
             if (statuses is null ? snapshot.IsActive : statuses.Contains(snapshot.Status))
             {
-                result.Add(snapshot);
+                result.Add(snapshot.SeenBy(user));
             }
         }
 
@@ -185,7 +185,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             }
         }
 
-        return Snapshot(resource);
+        return Snapshot(resource).SeenBy(user);
     }
 
     public async Task<ApiError?> StopAsync(User? user, string name)
