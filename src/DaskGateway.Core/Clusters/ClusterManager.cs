@@ -15,8 +15,6 @@ internal sealed partial class ClusterManager : IClusterService
     /// <summary>How long <c>GET ...?wait</c> holds a request (protocol.md §1.5).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(20);
 
-    private const string AddressesRefusedEvent = "addresses-refused";
-
     private readonly ClusterRegistry _registry;
     private readonly ClusterReconciler _reconciler;
     private readonly ClusterRequests _requests;
@@ -324,9 +322,9 @@ internal sealed partial class ClusterManager : IClusterService
 
         LogAddressesRefused(cluster.Name, problem);
         var events = cluster.Events();
-        if (events.Count == 0 || events[^1] is not { Kind: AddressesRefusedEvent } last || last.Message != problem)
+        if (events.Count == 0 || events[^1] is not { Kind: SchedulerAddress.RefusedEventKind } last || last.Message != problem)
         {
-            await _reconciler.PersistAsync(cluster, AddressesRefusedEvent, problem);
+            await _reconciler.PersistAsync(cluster, SchedulerAddress.RefusedEventKind, problem);
         }
 
         return ApiError.Unprocessable(problem);

@@ -17,6 +17,9 @@ internal sealed record SchedulerAddress(string Host, int Port)
     /// <summary>Longer than any host and port; bounds what is parsed and echoed in errors.</summary>
     public const int MaxLength = 300;
 
+    /// <summary>The kind of a cluster event that records a refused heartbeat.</summary>
+    public const string RefusedEventKind = "addresses-refused";
+
     public const string TlsScheme = "tls";
     public const string HttpScheme = "http";
 

@@ -217,6 +217,9 @@ public sealed class KubeGatewayTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, await HeartbeatAsync(name, "right-token", scheduler, api));
         Assert.Null(Replicas(resourceName));
+        await Eventually.WaitUntilAsync(() => RefusalsRecorded(resourceName) == 1, "the refusal is in the cluster's status events", seconds: 10);
+        var events = (await alice.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray();
+        Assert.Contains(events, e => (string?)e!["kind"] == "addresses-refused" && ((string?)e["message"])!.StartsWith("Heartbeat '", StringComparison.Ordinal));
 
         // From its pod's IP, as the controller recorded it, the same heartbeat counts.
         Assert.Equal(HttpStatusCode.OK, await HeartbeatAsync(name, "right-token", $"tls://{SchedulerPodIP}:8786", $"http://{SchedulerPodIP}:8788"));
@@ -333,6 +336,9 @@ public sealed class KubeGatewayTests : IAsyncLifetime
             status["schedulerPodIP"] = SchedulerPodIP;
             o["status"] = status;
         });
+
+    private int RefusalsRecorded(string resourceName) =>
+        (_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)?["status"]?["events"] as JsonArray ?? []).Count(e => (string?)e?["kind"] == "addresses-refused");
 
     private int? Replicas(string resourceName) =>
         (int?)_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)?["spec"]?["replicas"];

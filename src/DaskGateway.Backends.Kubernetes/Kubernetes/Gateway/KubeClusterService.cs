@@ -29,6 +29,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
     private readonly IClusterConfigFactory _configFactory;
     private readonly ISchedulerClient _schedulers;
     private readonly IRouteSink _routes;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger<KubeClusterService> _logger;
     private readonly ResourceWatcher<DaskClusterResource> _watcher;
     private readonly ConcurrentDictionary<string, ClusterSecret> _secrets = new(StringComparer.Ordinal);
@@ -53,6 +54,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
         _configFactory = configFactory;
         _schedulers = schedulers;
         _routes = routes;
+        _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<KubeClusterService>();
         _watcher = new ResourceWatcher<DaskClusterResource>(
             ResourceWatchSources.DaskClusters(client, null, DaskClusterNames.InstanceSelector(backend.GatewayInstance)),
@@ -281,6 +283,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
         if (SchedulerAddress.FindProblem(heartbeat, host => IsSchedulerHost(resource, host)) is { } problem)
         {
             LogAddressesRefused(name, problem);
+            await RecordRefusalAsync(resource, problem);
             return ApiError.Unprocessable(problem);
         }
 
@@ -306,6 +309,40 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             || host == serviceHost
             || host == serviceHost + ".svc"
             || host.StartsWith(serviceHost + ".svc.", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Adds the refusal to the cluster's timeline (the status events the controller keeps), once per
+    /// reason in a row and never beyond the status's bound. The resource version makes the API server
+    /// refuse to write over a status the cache has not seen; the refusal is then left unrecorded
+    /// until the scheduler repeats it.
+    /// </summary>
+    private async Task RecordRefusalAsync(DaskClusterResource resource, string problem)
+    {
+        var events = resource.Status?.Events ?? [];
+        if (events.Count >= DaskClusterNames.MaxStatusEvents || (events.Count > 0 && events[^1].Kind == SchedulerAddress.RefusedEventKind && events[^1].Message == problem))
+        {
+            return;
+        }
+
+        var entry = new DaskClusterEvent { Time = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), Kind = SchedulerAddress.RefusedEventKind, Message = problem };
+        object change = resource.Status is null
+            ? new { op = "add", path = "/status", value = new DaskClusterStatus { Events = [entry] } }
+            : new { op = "add", path = "/status/events", value = (IList<DaskClusterEvent>)[.. events, entry] };
+        object[] patch = [new { op = "add", path = "/metadata/resourceVersion", value = resource.Metadata.ResourceVersion }, change];
+        try
+        {
+            await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.JsonPatch),
+                DaskClusterResource.Group, DaskClusterResource.Version, resource.Metadata.NamespaceProperty, DaskClusterResource.Plural, resource.Metadata.Name,
+                cancellationToken: _stopping.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var name = KubeClusterView.NameOf(resource);
+            var reason = Describe(e);
+            LogRefusalNotRecorded(name, reason);
+        }
     }
 
     private async Task PatchReplicasAsync(DaskClusterResource resource, int count)
@@ -587,6 +624,9 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
 
     [LoggerMessage(EventId = 4206, Level = LogLevel.Warning, Message = "Reading the credentials of cluster {ClusterName} failed; retrying at its next change")]
     private partial void LogCredentialsFailed(Exception exception, string clusterName);
+
+    [LoggerMessage(EventId = 4209, Level = LogLevel.Debug, Message = "Could not add a refused heartbeat to the events of cluster {ClusterName}: {Reason}")]
+    private partial void LogRefusalNotRecorded(string clusterName, string reason);
 
     [LoggerMessage(EventId = 4208, Level = LogLevel.Warning, Message = "Refused a heartbeat of cluster {ClusterName}: {Problem}")]
     private partial void LogAddressesRefused(string clusterName, string problem);
