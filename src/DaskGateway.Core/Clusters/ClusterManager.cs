@@ -186,7 +186,7 @@ internal sealed partial class ClusterManager : IClusterService
             return null;
         }
 
-        if (await RefuseAddressesAsync(cluster, heartbeat) is { } refused)
+        if (cluster.IsActive && await RefuseAddressesAsync(cluster, heartbeat) is { } refused)
         {
             return refused;
         }
