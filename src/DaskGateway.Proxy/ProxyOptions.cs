@@ -9,6 +9,12 @@ internal sealed record ProxyOptions
     /// <summary>The token of the route API (<c>Authorization: token ...</c>).</summary>
     public string ApiToken { get; init; } = "";
 
+    /// <summary>
+    /// The name of the gateway's authentication cookie, never forwarded to a dashboard; empty when
+    /// the gateway picks a random name (any name of that form is then withheld).
+    /// </summary>
+    public string AuthCookieName { get; init; } = "";
+
     /// <summary>How many route changes are kept for followers.</summary>
     public int MaxEvents { get; init; } = 100;
 

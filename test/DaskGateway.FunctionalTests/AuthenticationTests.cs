@@ -17,7 +17,7 @@ public sealed class AuthenticationTests
         {
             Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.OK], client.LastExchange);
             var setCookie = Assert.Single(first.Headers.GetValues("Set-Cookie"));
-            Assert.Matches("^dask-gateway-[0-9a-f]{32}=[0-9a-f]{32}; Max-Age=600; Path=/; HttpOnly; SameSite=Lax$", setCookie);
+            Assert.Matches("^dask-gateway-[0-9a-f]{32}=[0-9a-f]{32}; Max-Age=600; Path=/api; HttpOnly; SameSite=Lax$", setCookie);
             Assert.Equal("{}", (await GatewayClient.ReadJsonAsync(first, HttpStatusCode.OK)).ToJsonString());
         }
 

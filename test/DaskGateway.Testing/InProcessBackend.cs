@@ -45,6 +45,10 @@ public sealed class InProcessBackend : DBBackendBase
 
     public bool HasScheduler(string clusterName) => Schedulers.ContainsKey(clusterName);
 
+    /// <summary>Only loopback, as the local backends: every fake scheduler listens there.</summary>
+    public override bool IsSchedulerHost(ClusterInfo cluster, string host) =>
+        System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address);
+
     public override async IAsyncEnumerable<JsonObject> StartClusterAsync(ClusterInfo cluster, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Calls.Enqueue($"start-cluster {cluster.Name}");

@@ -130,6 +130,39 @@ public abstract class DBBackendBase : Backend
         Task.FromResult<string?>(null);
 
     /// <summary>
+    /// Whether a scheduler of <paramref name="cluster"/> may report <paramref name="host"/> (an IP
+    /// address, IPv6 without brackets, or a DNS name) in its heartbeat's scheduler, dashboard and API
+    /// addresses. The scheduler runs the user's code, while the gateway routes users' connections and
+    /// browsers to these addresses and sends the cluster's token to the API one: a backend should
+    /// accept only the hosts it starts schedulers on. A refused heartbeat is answered 422 and
+    /// recorded in the cluster's events; its addresses are never used.
+    /// </summary>
+    /// <remarks>
+    /// Scheme, port and form are checked before this is asked. The default, for backends whose
+    /// schedulers run on hosts the gateway cannot know in advance (batch queues), refuses only
+    /// addresses no scheduler listens on: unspecified, multicast, and link-local, where cloud
+    /// metadata services answer.
+    /// </remarks>
+    public virtual bool IsSchedulerHost(ClusterInfo cluster, string host)
+    {
+        if (!System.Net.IPAddress.TryParse(host, out var address))
+        {
+            return true;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        var bytes = address.GetAddressBytes();
+        var isLinkLocal = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? bytes[0] == 169 && bytes[1] == 254 : address.IsIPv6LinkLocal;
+        var isUnspecified = address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any);
+        var isMulticast = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? bytes[0] is >= 224 and <= 239 : address.IsIPv6Multicast;
+        return !isLinkLocal && !isUnspecified && !isMulticast;
+    }
+
+    /// <summary>
     /// Tells the gateway that a scheduler (<paramref name="workerName"/> null) or worker may have
     /// ended, so that it checks now instead of at its next periodic check.
     /// </summary>

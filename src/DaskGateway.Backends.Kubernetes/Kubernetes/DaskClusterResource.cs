@@ -71,6 +71,10 @@ internal sealed class DaskClusterStatus
     [JsonPropertyName("service")]
     public string? Service { get; set; }
 
+    /// <summary>The scheduler pod's IP once it has one (ours): the host its heartbeats may report.</summary>
+    [JsonPropertyName("schedulerPodIP")]
+    public string? SchedulerPodIP { get; set; }
+
     [JsonPropertyName("completionTime")]
     public DateTime? CompletionTime { get; set; }
 

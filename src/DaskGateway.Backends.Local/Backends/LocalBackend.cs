@@ -154,6 +154,10 @@ public class LocalBackend : DBBackendBase
         return Task.FromResult<IReadOnlyList<bool>>([.. workers.Select(w => Pid(w.State) is { } pid && NativeMethods.IsAlive(pid))]);
     }
 
+    /// <summary>Only loopback: every scheduler is started with <c>--host 127.0.0.1</c> on this machine.</summary>
+    public override bool IsSchedulerHost(ClusterInfo cluster, string host) =>
+        System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address);
+
     /// <inheritdoc/>
     public override async Task<string?> DescribeFailureAsync(ClusterInfo cluster, WorkerInfo? worker, CancellationToken cancellationToken)
     {

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using DaskGateway.Auth;
+using DaskGateway.Backends;
+using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Clusters;
 
@@ -8,7 +10,7 @@ namespace DaskGateway.Clusters;
 /// The clusters as the API sees them: create, list, wait, scale, adapt, stop, events, and the
 /// scheduler's heartbeats. Changes of state are the <see cref="ClusterReconciler"/>'s work.
 /// </summary>
-internal sealed class ClusterManager : IClusterService
+internal sealed partial class ClusterManager : IClusterService
 {
     /// <summary>How long <c>GET ...?wait</c> holds a request (protocol.md §1.5).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(20);
@@ -18,19 +20,25 @@ internal sealed class ClusterManager : IClusterService
     private readonly ClusterRequests _requests;
     private readonly ISchedulerClient _schedulers;
     private readonly TimeProvider _timeProvider;
+    private readonly DBBackendBase _backend;
+    private readonly ILogger<ClusterManager> _logger;
 
     public ClusterManager(
         ClusterRegistry registry,
         ClusterReconciler reconciler,
         ClusterRequests requests,
         ISchedulerClient schedulers,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        DBBackendBase backend,
+        ILogger<ClusterManager> logger)
     {
         _registry = registry;
         _reconciler = reconciler;
         _requests = requests;
         _schedulers = schedulers;
         _timeProvider = timeProvider;
+        _backend = backend;
+        _logger = logger;
     }
 
     public Task<ApiResult<Options>> GetOptionsAsync(User user) => _requests.GetOptionsAsync(user);
@@ -59,7 +67,7 @@ internal sealed class ClusterManager : IClusterService
             var snapshot = cluster.Snapshot();
             if (statuses is null ? snapshot.IsActive : statuses.Contains(snapshot.Status))
             {
-                result.Add(snapshot);
+                result.Add(snapshot.SeenBy(user));
             }
         }
 
@@ -88,7 +96,7 @@ internal sealed class ClusterManager : IClusterService
             }
         }
 
-        return cluster.Snapshot();
+        return cluster.Snapshot().SeenBy(user);
     }
 
     /// <summary>Stops a cluster on behalf of a user (who must own it) or of its scheduler (<paramref name="user"/> null).</summary>
@@ -167,12 +175,20 @@ internal sealed class ClusterManager : IClusterService
         return Task.FromResult(found.Error is { } error ? error : (ApiResult<IReadOnlyList<ClusterEvent>>)found.Value!.Events().ToList());
     }
 
-    /// <summary>Handles a scheduler's heartbeat (protocol.md §3.5); unknown or stopping clusters are ignored.</summary>
-    public async Task OnHeartbeatAsync(string name, Heartbeat heartbeat)
+    /// <summary>
+    /// Handles a scheduler's heartbeat (protocol.md §3.5); unknown or stopping clusters are ignored.
+    /// Addresses the backend would not start this cluster's scheduler at refuse the whole heartbeat.
+    /// </summary>
+    public async Task<ApiError?> OnHeartbeatAsync(string name, Heartbeat heartbeat)
     {
         if (!_registry.TryGet(name, out var cluster))
         {
-            return;
+            return null;
+        }
+
+        if (cluster.IsActive && await RefuseAddressesAsync(cluster, heartbeat) is { } refused)
+        {
+            return refused;
         }
 
         var changedWorkers = new List<Worker>();
@@ -183,7 +199,7 @@ internal sealed class ClusterManager : IClusterService
         {
             if (!cluster.IsActive)
             {
-                return;
+                return null;
             }
 
             cluster.LastHeartbeat = Now();
@@ -287,6 +303,31 @@ internal sealed class ClusterManager : IClusterService
         {
             _reconciler.Enqueue(cluster);
         }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The 422 for a heartbeat whose addresses are malformed or on a host the backend does not run
+    /// this cluster's scheduler on; null when they are acceptable. The reason goes into the
+    /// cluster's events once, not again for each repetition of the same heartbeat.
+    /// </summary>
+    private async Task<ApiError?> RefuseAddressesAsync(Cluster cluster, Heartbeat heartbeat)
+    {
+        var info = _reconciler.ToInfo(cluster);
+        if (SchedulerAddress.FindProblem(heartbeat, host => _backend.IsSchedulerHost(info, host)) is not { } problem)
+        {
+            return null;
+        }
+
+        LogAddressesRefused(cluster.Name, problem);
+        var events = cluster.Events();
+        if (events.Count == 0 || events[^1] is not { Kind: SchedulerAddress.RefusedEventKind } last || last.Message != problem)
+        {
+            await _reconciler.PersistAsync(cluster, SchedulerAddress.RefusedEventKind, problem);
+        }
+
+        return ApiError.Unprocessable(problem);
     }
 
     private async Task<ApiError?> ForwardAsync(Cluster cluster, string body, CancellationToken cancellationToken)
@@ -326,5 +367,8 @@ internal sealed class ClusterManager : IClusterService
     private static string NewId() => Guid.NewGuid().ToString("N");
 
     private long Now() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    [LoggerMessage(EventId = 1130, Level = LogLevel.Warning, Message = "Refused a heartbeat of cluster {ClusterName}: {Problem}")]
+    private partial void LogAddressesRefused(string clusterName, string problem);
 
 }

@@ -838,7 +838,7 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         }
     }
 
-    private ClusterInfo ToInfo(Cluster cluster)
+    internal ClusterInfo ToInfo(Cluster cluster)
     {
         lock (cluster.SyncRoot)
         {

@@ -34,8 +34,8 @@ internal interface IClusterService
     /// <summary>The cluster's timeline, for its owner or an admin.</summary>
     Task<ApiResult<IReadOnlyList<ClusterEvent>>> GetEventsAsync(User user, string name, CancellationToken cancellationToken);
 
-    /// <summary>Handles a scheduler's heartbeat (protocol.md §3.5).</summary>
-    Task OnHeartbeatAsync(string name, Heartbeat heartbeat);
+    /// <summary>Handles a scheduler's heartbeat (protocol.md §3.5); an error (422) when it reports addresses the cluster's scheduler cannot have.</summary>
+    Task<ApiError?> OnHeartbeatAsync(string name, Heartbeat heartbeat);
 }
 
 /// <summary>The outcome of checking a cluster's API token.</summary>

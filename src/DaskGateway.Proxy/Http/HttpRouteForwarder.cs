@@ -27,6 +27,7 @@ internal sealed partial class HttpRouteForwarder : IDisposable
     private readonly IHttpForwarder _forwarder;
     private readonly string _apiRoutePath;
     private readonly HttpMessageInvoker _client;
+    private readonly ForwardedHeadersTransformer _dashboardTransformer;
     private readonly ILogger<HttpRouteForwarder> _logger;
 
     public HttpRouteForwarder(RouteTable routes, IHttpForwarder forwarder, ProxyOptions options, ILogger<HttpRouteForwarder> logger)
@@ -35,6 +36,7 @@ internal sealed partial class HttpRouteForwarder : IDisposable
         _forwarder = forwarder;
         _apiRoutePath = RouteTable.NormalizePath(options.ApiRoutePath);
         _logger = logger;
+        _dashboardTransformer = ForwardedHeadersTransformer.Dashboard(new GatewayCookie(options.AuthCookieName));
         _client = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -54,20 +56,22 @@ internal sealed partial class HttpRouteForwarder : IDisposable
         return _routes.TryMatchPath(path, out route, out remaining) && RouteTable.NormalizePath(route.Key) != _apiRoutePath;
     }
 
-    /// <summary>Forwards to the route's target, the matched prefix removed from the path.</summary>
+    /// <summary>Forwards to the route's target (a dashboard), the matched prefix removed from the path, the user's gateway credentials withheld.</summary>
     public Task ForwardAsync(HttpContext context, ProxyRoute route, string remaining)
     {
         var request = context.Request;
         var fullPath = request.PathBase.Value + request.Path.Value;
         request.PathBase = new PathString(fullPath[..^remaining.Length]);
         request.Path = new PathString(remaining);
-        return ForwardAsync(context, route.Target!);
+        return ForwardAsync(context, route.Target!, _dashboardTransformer);
     }
 
-    /// <summary>Forwards to <paramref name="destinationPrefix"/> with the request's current path (<c>PathBase</c> is not sent).</summary>
-    public async Task ForwardAsync(HttpContext context, string destinationPrefix)
+    /// <summary>Forwards to the API at <paramref name="destinationPrefix"/> with the request's current path (<c>PathBase</c> is not sent).</summary>
+    public Task ForwardAsync(HttpContext context, string destinationPrefix) => ForwardAsync(context, destinationPrefix, ForwardedHeadersTransformer.Api);
+
+    private async Task ForwardAsync(HttpContext context, string destinationPrefix, ForwardedHeadersTransformer transformer)
     {
-        var error = await _forwarder.SendAsync(context, destinationPrefix, _client, RequestConfig, ForwardedHeadersTransformer.Instance);
+        var error = await _forwarder.SendAsync(context, destinationPrefix, _client, RequestConfig, transformer);
         if (error == ForwarderError.None)
         {
             return;

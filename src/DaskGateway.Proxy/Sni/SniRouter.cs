@@ -17,7 +17,7 @@ namespace DaskGateway.Proxy.Sni;
 /// the HTTP(S) pipeline, which then reads the same bytes from the start. Nothing that goes wrong on
 /// one connection escapes it: the outcome is a value, and the connection is closed.
 /// </summary>
-internal sealed partial class SniRouter
+internal sealed partial class SniRouter : IDisposable
 {
     /// <summary>The SNI prefix of scheduler connections; the rest of the name is the cluster's.</summary>
     public const string SniPrefix = "daskgateway-";
@@ -27,13 +27,15 @@ internal sealed partial class SniRouter
     private readonly RouteTable _routes;
     private readonly ISchedulerDialer _dialer;
     private readonly TimeSpan _handshakeTimeout;
+    private readonly UnknownClusterLog _unknownClusters;
     private readonly ILogger<SniRouter> _logger;
 
-    public SniRouter(RouteTable routes, ISchedulerDialer dialer, ProxyOptions options, ILogger<SniRouter> logger)
+    public SniRouter(RouteTable routes, ISchedulerDialer dialer, ProxyOptions options, TimeProvider time, ILogger<SniRouter> logger)
     {
         _routes = routes;
         _dialer = dialer;
         _handshakeTimeout = options.HandshakeTimeout;
+        _unknownClusters = new UnknownClusterLog(time, logger);
         _logger = logger;
     }
 
@@ -79,7 +81,7 @@ internal sealed partial class SniRouter
                 var cluster = serverName[SniPrefix.Length..];
                 if (!_routes.TryGetSni(cluster, out var target))
                 {
-                    LogUnknownCluster(connectionId, cluster);
+                    _unknownClusters.Add(connectionId, cluster);
                     return ConnectionOutcome.UnknownCluster;
                 }
 
@@ -101,6 +103,8 @@ internal sealed partial class SniRouter
             return ConnectionOutcome.Failed;
         }
     }
+
+    public void Dispose() => _unknownClusters.Dispose();
 
     /// <summary>Reads until the first record is whole (or proves not to be a ClientHello), consuming nothing.</summary>
     private async ValueTask<(ClientHelloStatus Status, string? ServerName, ConnectionOutcome? Ended)> PeekAsync(PipeReader input, CancellationToken closing)
@@ -262,9 +266,6 @@ internal sealed partial class SniRouter
 
     [LoggerMessage(EventId = 1901, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" for cluster {ClusterName} ended ({How}): {SentBytes} bytes to the scheduler, {ReceivedBytes} bytes back")]
     private partial void LogPiped(string connectionId, string clusterName, long sentBytes, long receivedBytes, string how);
-
-    [LoggerMessage(EventId = 1902, Level = LogLevel.Information, Message = "Connection id \"{ConnectionId}\" asked for cluster {ClusterName}, which has no route (unknown or not running): closed")]
-    private partial void LogUnknownCluster(string connectionId, string clusterName);
 
     [LoggerMessage(EventId = 1903, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" on the scheduler listener is not a scheduler connection ({Status}): closed")]
     private partial void LogNotForScheduler(string connectionId, ClientHelloStatus status);

@@ -366,9 +366,10 @@ internal sealed partial class GatewayApi
             return;
         }
 
-        if (exists)
+        if (exists && await _clusters.OnHeartbeatAsync(name, heartbeat) is { } refused)
         {
-            await _clusters.OnHeartbeatAsync(name, heartbeat);
+            await ApiResponse.WriteErrorAsync(context, refused.StatusCode, refused.Message);
+            return;
         }
 
         await ApiResponse.Empty(StatusCodes.Status200OK).WriteAsync(context);

@@ -9,24 +9,27 @@ namespace DaskGateway.Api;
 /// a valid cookie is enough; otherwise the authenticator checks the request's credentials, a
 /// failure is a 401 with the authenticator's challenge (a 502 when its identity service is down), and a
 /// successful response carries a new cookie (and whatever headers the authenticator adds in
-/// <see cref="Authenticator.PreResponseAsync"/>).
+/// <see cref="Authenticator.PreResponseAsync"/>). The cookie is scoped to the API's path
+/// (<c>&lt;Proxy.Prefix&gt;/api</c>, <c>/api</c> on the private listener) so that browsers never send it
+/// to a dashboard under <c>/clusters/</c>, which runs code of the cluster's user.
 /// </summary>
 internal sealed partial class UserAuthentication
 {
     private const string AuthenticationType = "DaskGateway";
     private readonly Authenticator _authenticator;
     private readonly AuthCookieCache _cookies;
-    private readonly string _cookieSuffix;
+    private readonly string _maxAge;
+    private readonly string _publicPrefix;
     private readonly ILogger<UserAuthentication> _logger;
 
-    public UserAuthentication(Authenticator authenticator, AuthCookieCache cookies, string cookieName, ILogger<UserAuthentication> logger)
+    public UserAuthentication(Authenticator authenticator, AuthCookieCache cookies, string cookieName, string publicPrefix, ILogger<UserAuthentication> logger)
     {
         _authenticator = authenticator;
         _cookies = cookies;
         CookieName = cookieName;
+        _publicPrefix = publicPrefix;
         _logger = logger;
-        var maxAge = (long)(cookies.MaxAge.TotalSeconds * 2);
-        _cookieSuffix = string.Create(CultureInfo.InvariantCulture, $"; Max-Age={maxAge}; Path=/; HttpOnly; SameSite=Lax");
+        _maxAge = ((long)(cookies.MaxAge.TotalSeconds * 2)).ToString(CultureInfo.InvariantCulture);
     }
 
     public string CookieName { get; }
@@ -76,7 +79,7 @@ internal sealed partial class UserAuthentication
             if (response.IsSuccess)
             {
                 await _authenticator.PreResponseAsync(request, user);
-                context.Response.Headers.Append("Set-Cookie", CookieName + "=" + _cookies.Issue(user) + _cookieSuffix);
+                context.Response.Headers.Append("Set-Cookie", SetCookieValue(context, _cookies.Issue(user)));
             }
 
             // Also on an error: the Kerberos client fails with "Kerberos negotiation failed" on any
@@ -88,6 +91,19 @@ internal sealed partial class UserAuthentication
         }
 
         await response.WriteAsync(context);
+    }
+
+    private string SetCookieValue(HttpContext context, string value)
+    {
+        // A standalone proxy reaches the private listener with the public request's prefix and
+        // scheme in X-Forwarded-Prefix and -Proto. The prefix is taken only when it is the configured
+        // one, so the path is always one of two the gateway chose; a false scheme costs only its sender.
+        var proxied = !Hosting.GatewayHost.IsPublic(context);
+        var forwardedPrefix = context.Request.Headers["X-Forwarded-Prefix"].ToString();
+        var prefix = proxied ? (_publicPrefix.Length > 0 && forwardedPrefix == _publicPrefix ? _publicPrefix : "") : context.Request.PathBase.Value;
+        var secure = context.Request.IsHttps
+            || (proxied && string.Equals(context.Request.Headers["X-Forwarded-Proto"].ToString(), "https", StringComparison.OrdinalIgnoreCase));
+        return $"{CookieName}={value}; Max-Age={_maxAge}; Path={prefix}/api; HttpOnly; SameSite=Lax{(secure ? "; Secure" : "")}";
     }
 
     private bool TryGetCookieUser(HttpContext context, out User user)

@@ -48,7 +48,8 @@ internal static class GatewayHost
         services.AddSingleton(components.Types);
         services.AddSingleton<ClusterRequests>();
         AddClusterServices(services, components);
-        services.AddDaskGatewayProxy(components.Proxy.ToOptions());
+        var cookieName = string.IsNullOrEmpty(components.Authenticator.CookieName) ? GatewayCookie.NewRandomName() : components.Authenticator.CookieName;
+        services.AddDaskGatewayProxy(components.Proxy.ToOptions() with { AuthCookieName = cookieName });
         services.AddHttpClient<ISchedulerClient, SchedulerClient>(http => http.Timeout = TimeSpan.FromSeconds(10));
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddSingleton(provider => new AuthCookieCache(
@@ -57,7 +58,8 @@ internal static class GatewayHost
         services.AddSingleton(provider => new UserAuthentication(
             components.Authenticator,
             provider.GetRequiredService<AuthCookieCache>(),
-            string.IsNullOrEmpty(components.Authenticator.CookieName) ? "dask-gateway-" + Guid.NewGuid().ToString("N") : components.Authenticator.CookieName,
+            cookieName,
+            components.Proxy.Prefix.TrimEnd('/'),
             provider.GetRequiredService<ILogger<UserAuthentication>>()));
         services.AddSingleton<GatewayApi>();
         services.AddHostedService<GatewayLifetime>();

@@ -12,9 +12,13 @@ namespace DaskGateway.Hosting;
 /// </summary>
 internal static class ProxyHost
 {
-    /// <summary>Reads the <c>Proxy</c> section (and the log level) and checks what a standalone proxy needs.</summary>
+    /// <summary>
+    /// Reads the <c>Proxy</c> section (and the log level) and checks what a standalone proxy needs;
+    /// also <c>Authenticator.CookieName</c>, the API server's cookie that dashboards must not receive
+    /// (without it, any cookie of the random per-process form is withheld).
+    /// </summary>
     /// <exception cref="ConfigurationException">The configuration has errors; all of them are listed.</exception>
-    public static (ProxySettings Proxy, string LogLevel) Load(GatewayConfig config, ConfigurableTypes types, ConfigErrors errors)
+    public static (ProxySettings Proxy, string LogLevel, string AuthCookieName) Load(GatewayConfig config, ConfigurableTypes types, ConfigErrors errors)
     {
         var binder = new SettingsBinder(config, types);
         binder.Validate(errors);
@@ -52,10 +56,13 @@ internal static class ProxyHost
 
         errors.ThrowIfAny();
         proxy.Prefix = proxy.Prefix.TrimEnd('/');
-        return (proxy, gateway.LogLevel);
+        var cookieName = config.TryGet("Authenticator", nameof(Auth.Authenticator.CookieName), out var recorded) || config.TryGet("Authenticator", "cookie_name", out recorded)
+            ? recorded.Value as string ?? ""
+            : "";
+        return (proxy, gateway.LogLevel, cookieName);
     }
 
-    public static WebApplication Build(ProxySettings proxy, string logLevel, Action<ILoggingBuilder>? configureLogging = null)
+    public static WebApplication Build(ProxySettings proxy, string logLevel, string authCookieName, Action<ILoggingBuilder>? configureLogging = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "dask-gateway-proxy" });
         var certificate = PublicListeners.LoadCertificate(proxy);
@@ -75,7 +82,7 @@ internal static class ProxyHost
         builder.Logging.SetMinimumLevel(GatewayLogging.ParseLevel(logLevel));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
 
-        var options = proxy.ToOptions();
+        var options = proxy.ToOptions() with { AuthCookieName = authCookieName };
         var gatewayUrl = proxy.GatewayUrl.TrimEnd('/');
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -115,9 +122,10 @@ internal static class ProxyHost
     {
         ProxySettings proxy;
         string logLevel;
+        string authCookieName;
         try
         {
-            (proxy, logLevel) = Load(config, types, flagErrors);
+            (proxy, logLevel, authCookieName) = Load(config, types, flagErrors);
         }
         catch (ConfigurationException e)
         {
@@ -125,7 +133,7 @@ internal static class ProxyHost
             return 1;
         }
 
-        await using var app = Build(proxy, logLevel);
+        await using var app = Build(proxy, logLevel, authCookieName);
         try
         {
             await app.StartAsync();

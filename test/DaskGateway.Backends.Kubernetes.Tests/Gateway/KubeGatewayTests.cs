@@ -18,6 +18,9 @@ public sealed class KubeGatewayTests : IAsyncLifetime
     private const string Namespace = "dask";
     private const string Instance = "gw-test";
 
+    // The fake schedulers listen on loopback: as far as the gateway knows, that is their pod's IP.
+    private const string SchedulerPodIP = "127.0.0.1";
+
     private FakeKubernetesApiServer _kube = null!;
     private TestGateway _gateway = null!;
 
@@ -194,22 +197,56 @@ public sealed class KubeGatewayTests : IAsyncLifetime
         var name = await alice.CreateClusterAsync();
         DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
         PlayControllerStart(resourceName, token: "right-token");
-        using var http = new HttpClient { BaseAddress = _gateway.PrivateAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var service = $"{DaskClusterNames.Service(resourceName)}.{Namespace}";
 
-        async Task<HttpStatusCode> HeartbeatAsync(string token)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/clusters/{name}/heartbeat")
-            {
-                Content = new StringContent("""{"scheduler_address": "tls://x:1", "dashboard_address": "", "api_address": "http://x:2", "count": 3, "active_workers": [], "closing_workers": [], "closed_workers": []}""", Encoding.UTF8, "application/json"),
-            };
-            request.Headers.TryAddWithoutValidation("Authorization", "token " + token);
-            using var response = await http.SendAsync(request);
-            return response.StatusCode;
-        }
-
-        Assert.Equal(HttpStatusCode.Unauthorized, await HeartbeatAsync("wrong-token"));
-        Assert.Equal(HttpStatusCode.OK, await HeartbeatAsync("right-token"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await HeartbeatAsync(name, "wrong-token", $"tls://{service}:8786", $"http://{service}:8788"));
+        Assert.Equal(HttpStatusCode.OK, await HeartbeatAsync(name, "right-token", $"tls://{service}:8786", $"http://{service}:8788"));
         await Eventually.WaitUntilAsync(() => Replicas(resourceName) == 3, "spec.replicas = 3", seconds: 10);
+    }
+
+    [Theory]
+    [InlineData("tls://10.1.2.3:8786", "http://" + SchedulerPodIP + ":8788")]
+    [InlineData("tls://" + SchedulerPodIP + ":8786", "http://169.254.169.254:80")]
+    [InlineData("tls://" + SchedulerPodIP + ":8786", "http://" + SchedulerPodIP + ":8788/latest/meta-data")]
+    public async Task A_scheduler_reporting_addresses_off_its_pod_and_Service_is_422_and_changes_nothing(string scheduler, string api)
+    {
+        using var alice = _gateway.Client("alice");
+        var name = await alice.CreateClusterAsync();
+        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
+        PlayControllerStart(resourceName, token: "right-token");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, await HeartbeatAsync(name, "right-token", scheduler, api));
+        Assert.Null(Replicas(resourceName));
+        await Eventually.WaitUntilAsync(() => RefusalsRecorded(resourceName) == 1, "the refusal is in the cluster's status events", seconds: 10);
+        var events = (await alice.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray();
+        Assert.Contains(events, e => (string?)e!["kind"] == "addresses-refused" && ((string?)e["message"])!.StartsWith("Heartbeat '", StringComparison.Ordinal));
+
+        // From its pod's IP, as the controller recorded it, the same heartbeat counts.
+        Assert.Equal(HttpStatusCode.OK, await HeartbeatAsync(name, "right-token", $"tls://{SchedulerPodIP}:8786", $"http://{SchedulerPodIP}:8788"));
+        await Eventually.WaitUntilAsync(() => Replicas(resourceName) == 3, "spec.replicas = 3", seconds: 10);
+    }
+
+    /// <summary>A heartbeat asking for 3 workers; the status code it gets.</summary>
+    private async Task<HttpStatusCode> HeartbeatAsync(string name, string token, string schedulerAddress, string apiAddress)
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.PrivateAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var body = new JsonObject
+        {
+            ["scheduler_address"] = schedulerAddress,
+            ["dashboard_address"] = "",
+            ["api_address"] = apiAddress,
+            ["count"] = 3,
+            ["active_workers"] = new JsonArray(),
+            ["closing_workers"] = new JsonArray(),
+            ["closed_workers"] = new JsonArray(),
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/clusters/{name}/heartbeat")
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Authorization", "token " + token);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
     }
 
     [Fact]
@@ -296,8 +333,12 @@ public sealed class KubeGatewayTests : IAsyncLifetime
             var status = o["status"] as JsonObject ?? [];
             status["phase"] = phase;
             status["credentials"] = DaskClusterNames.CredentialsSecret(resourceName);
+            status["schedulerPodIP"] = SchedulerPodIP;
             o["status"] = status;
         });
+
+    private int RefusalsRecorded(string resourceName) =>
+        (_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)?["status"]?["events"] as JsonArray ?? []).Count(e => (string?)e?["kind"] == "addresses-refused");
 
     private int? Replicas(string resourceName) =>
         (int?)_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)?["spec"]?["replicas"];

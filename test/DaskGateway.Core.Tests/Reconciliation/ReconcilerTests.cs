@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using DaskGateway.Reconciliation;
+using DaskGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using DaskGateway.Tests.Infrastructure;
 
@@ -19,6 +20,28 @@ internal static class ProxyFixtures
         var dict = await client.WaitForStatusAsync(name, "RUNNING");
         return (name, dict, ClusterTls.Certificate(dict["tls_cert"]!.GetValue<string>(), dict["tls_key"]!.GetValue<string>()));
     }
+
+    /// <summary>A self-signed certificate for 127.0.0.1, written to <paramref name="directory"/>, and the settings that make the public port serve HTTPS with it.</summary>
+    public static async Task<(X509Certificate2 Certificate, (string, object?)[] Settings)> GatewayCertificateAsync(DirectoryInfo directory)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=gateway.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var certFile = Path.Combine(directory.FullName, "gateway.crt");
+        var keyFile = Path.Combine(directory.FullName, "gateway.key");
+        await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem(), TestContext.Current.CancellationToken);
+        return (certificate, [("Proxy.TlsCert", certFile), ("Proxy.TlsKey", keyFile)]);
+    }
+
+    /// <summary>A handler that trusts exactly <paramref name="certificate"/>.</summary>
+    public static SocketsHttpHandler Pinned(X509Certificate2 certificate) => new()
+    {
+        SslOptions = { RemoteCertificateValidationCallback = (_, remote, _, _) => remote?.GetCertHashString() == certificate.GetCertHashString() },
+    };
 
     public static async Task<Socket> ConnectAsync(EndPoint endPoint)
     {

@@ -1,8 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using DaskGateway.Proxy.Routing;
 using DaskGateway.Tests.Infrastructure;
@@ -207,28 +204,15 @@ public sealed class SniRoutingTests
         var directory = Directory.CreateTempSubdirectory("dask-gateway-https-");
         try
         {
-            using var key = RSA.Create(2048);
-            var request = new CertificateRequest("CN=gateway.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(names.Build());
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            var certFile = Path.Combine(directory.FullName, "gateway.crt");
-            var keyFile = Path.Combine(directory.FullName, "gateway.key");
-            await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem(), TestContext.Current.CancellationToken);
-            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem(), TestContext.Current.CancellationToken);
-
-            await using var gateway = await StartAsync(("Proxy.TlsCert", certFile), ("Proxy.TlsKey", keyFile));
+            var (certificate, settings) = await GatewayCertificateAsync(directory);
+            using var _ = certificate;
+            await using var gateway = await StartAsync(settings);
             Assert.Equal("https", gateway.PublicAddress.Scheme);
-            using var https = new HttpClient(new SocketsHttpHandler
-            {
-                SslOptions = { RemoteCertificateValidationCallback = (_, remote, _, _) => remote?.GetCertHashString() == certificate.GetCertHashString() },
-            });
+            using var https = new HttpClient(Pinned(certificate));
             Assert.Equal("{\"status\":\"pass\"}", await https.GetStringAsync(new Uri(gateway.PublicAddress, "api/health"), TestContext.Current.CancellationToken));
 
             // The scheduler route shares the HTTPS port: SNI decides.
-            var pinned = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, remote, _, _) => remote?.GetCertHashString() == certificate.GetCertHashString() } };
-            using var alice = new GatewayClient(gateway.ApiBase, () => "Basic YWxpY2U6", pinned);
+            using var alice = new GatewayClient(gateway.ApiBase, () => "Basic YWxpY2U6", Pinned(certificate));
             var (name, _, clusterCertificate) = await RunningClusterAsync(alice);
             await using var tls = await ClusterTls.ConnectAsync(gateway.SchedulerEndPoint, name, clusterCertificate, TestContext.Current.CancellationToken);
             Assert.Equal("scheduler " + name, await ClusterTls.ReadLineAsync(tls));

@@ -61,7 +61,7 @@ public sealed class FuzzTests
     {
         var random = new Random(lane * 7919);
         var scheduler = new CountingScheduler();
-        var router = new SniRouter(routes, scheduler, new ProxyOptions { HandshakeTimeout = TimeSpan.FromSeconds(10) }, NullLogger<SniRouter>.Instance);
+        using var router = new SniRouter(routes, scheduler, new ProxyOptions { HandshakeTimeout = TimeSpan.FromSeconds(10) }, TimeProvider.System, NullLogger<SniRouter>.Instance);
         for (var i = 0; i < count; i++)
         {
             var input = random.Next(5) == 0 ? RandomBytes(random) : Mutate(random, seeds[random.Next(seeds.Count)]);

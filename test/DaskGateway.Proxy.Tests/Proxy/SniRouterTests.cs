@@ -7,7 +7,9 @@ using System.Text;
 using DaskGateway.Proxy.Routing;
 using DaskGateway.Proxy.Sni;
 using DaskGateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DaskGateway.Proxy;
 
@@ -27,7 +29,7 @@ public sealed class SniRouterTests
     }
 
     private SniRouter Router(double handshakeSeconds = 10) =>
-        new(_routes, _schedulers, new ProxyOptions { HandshakeTimeout = TimeSpan.FromSeconds(handshakeSeconds) }, NullLogger<SniRouter>.Instance);
+        new(_routes, _schedulers, new ProxyOptions { HandshakeTimeout = TimeSpan.FromSeconds(handshakeSeconds) }, TimeProvider.System, NullLogger<SniRouter>.Instance);
 
     private static (IDuplexPipe Client, Task<ConnectionOutcome> Outcome) Connect(SniRouter router, bool schedulersOnly = false, CancellationTokenSource? closing = null)
     {
@@ -129,6 +131,57 @@ public sealed class SniRouterTests
         Assert.Equal(ConnectionOutcome.UnknownCluster, await Within(outcome));
         Assert.Empty(Pipes.Available(client.Input));
         Assert.Equal(0, _schedulers.Dials);
+    }
+
+    [Fact]
+    public async Task UnknownClusterScan_CannotFloodTheLog_EachAtDebugAndAtMostOneInfoLinePerMinute()
+    {
+        var time = new FakeTimeProvider();
+        var logger = new ChannelLogger<SniRouter>();
+        using var router = new SniRouter(_routes, _schedulers, new ProxyOptions(), time, logger);
+
+        async Task ScanAsync(int connections)
+        {
+            for (var i = 0; i < connections; i++)
+            {
+                var (client, outcome) = Connect(router);
+                await Pipes.WriteAsync(client.Output, ClientHelloBuilder.Build($"daskgateway-guess{i}"));
+                Assert.Equal(ConnectionOutcome.UnknownCluster, await Within(outcome));
+            }
+        }
+
+        List<LogEntry> Logged()
+        {
+            var entries = new List<LogEntry>();
+            while (logger.Entries.TryRead(out var entry))
+            {
+                entries.Add(entry);
+            }
+
+            return entries;
+        }
+
+        // The first connection is counted at once; the rest of the minute's scan waits for the minute to end.
+        await ScanAsync(200);
+        var first = Logged();
+        Assert.Equal(200, first.Count(e => e.Level == LogLevel.Debug));
+        Assert.Equal(1, Assert.Single(first, e => e.Level == LogLevel.Information).Values["Count"]);
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(Logged());
+        time.Advance(TimeSpan.FromSeconds(1));
+        var summary = Assert.Single(Logged());
+        Assert.Equal(LogLevel.Information, summary.Level);
+        Assert.Equal(199, summary.Values["Count"]);
+        Assert.Contains("199 connection(s) for unknown clusters in the last 60 s", summary.Message, StringComparison.Ordinal);
+
+        // Quiet for a while, then another scan: again one line at once and one at the end of its minute.
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Empty(Logged());
+        await ScanAsync(50);
+        Assert.Single(Logged(), e => e.Level == LogLevel.Information);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(49, Assert.Single(Logged()).Values["Count"]);
     }
 
     [Fact]

@@ -208,6 +208,12 @@ internal sealed partial class ClusterReconciler
             return;
         }
 
+        // The host the scheduler's heartbeats may report; the gateway refuses any other.
+        if (scheduler.Status?.PodIP is { Length: > 0 } podIP)
+        {
+            status.SchedulerPodIP = podIP;
+        }
+
         if (status.Phase == DaskClusterNames.PhasePending)
         {
             if (ContainerState(scheduler, DaskClusterNames.SchedulerComponent)?.Running is null)

@@ -21,6 +21,7 @@ namespace DaskGateway.Backends.Kubernetes;
 internal sealed partial class KubeClusterService : IClusterService, IClusterLifecycle, IAsyncDisposable
 {
     private static readonly string Version = typeof(KubeClusterService).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    private static readonly System.Buffers.SearchValues<char> ServiceNameCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
 
     private readonly KubeBackend _backend;
     private readonly IKubernetes _client;
@@ -28,6 +29,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
     private readonly IClusterConfigFactory _configFactory;
     private readonly ISchedulerClient _schedulers;
     private readonly IRouteSink _routes;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger<KubeClusterService> _logger;
     private readonly ResourceWatcher<DaskClusterResource> _watcher;
     private readonly ConcurrentDictionary<string, ClusterSecret> _secrets = new(StringComparer.Ordinal);
@@ -52,6 +54,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
         _configFactory = configFactory;
         _schedulers = schedulers;
         _routes = routes;
+        _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<KubeClusterService>();
         _watcher = new ResourceWatcher<DaskClusterResource>(
             ResourceWatchSources.DaskClusters(client, null, DaskClusterNames.InstanceSelector(backend.GatewayInstance)),
@@ -143,7 +146,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             var snapshot = Snapshot(resource);
             if (statuses is null ? snapshot.IsActive : statuses.Contains(snapshot.Status))
             {
-                result.Add(snapshot);
+                result.Add(snapshot.SeenBy(user));
             }
         }
 
@@ -184,7 +187,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             }
         }
 
-        return Snapshot(resource);
+        return Snapshot(resource).SeenBy(user);
     }
 
     public async Task<ApiError?> StopAsync(User? user, string name)
@@ -269,18 +272,76 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
     }
 
     /// <summary>Heartbeats only carry the worker count here (protocol.md §3.5): it becomes <c>spec.replicas</c>; workers are the controller's.</summary>
-    public async Task OnHeartbeatAsync(string name, Heartbeat heartbeat)
+    public async Task<ApiError?> OnHeartbeatAsync(string name, Heartbeat heartbeat)
     {
         var resource = await FindAsync(name, _stopping.Token);
         if (resource is null || !KubeClusterView.IsActive(resource))
         {
-            return;
+            return null;
+        }
+
+        if (SchedulerAddress.FindProblem(heartbeat, host => IsSchedulerHost(resource, host)) is { } problem)
+        {
+            LogAddressesRefused(name, problem);
+            await RecordRefusalAsync(resource, problem);
+            return ApiError.Unprocessable(problem);
         }
 
         var count = Math.Min(heartbeat.Count, ConfigOf(resource).WorkerLimit ?? int.MaxValue);
         if (resource.Spec.Replicas != count)
         {
             await PatchReplicasAsync(resource, count);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Where a scheduler of this cluster may say it listens: its pod's IP, as the controller
+    /// recorded it, or its Service's name. The gateway itself always reaches the scheduler through
+    /// the Service, so a refused address would never have been contacted; refusing it tells the
+    /// scheduler's operator that something else reports for this cluster.
+    /// </summary>
+    private static bool IsSchedulerHost(DaskClusterResource resource, string host)
+    {
+        var serviceHost = $"{ServiceOf(resource)}.{resource.Metadata.NamespaceProperty}";
+        return (resource.Status?.SchedulerPodIP is { Length: > 0 } podIP && host == podIP)
+            || host == serviceHost
+            || host == serviceHost + ".svc"
+            || host.StartsWith(serviceHost + ".svc.", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Adds the refusal to the cluster's timeline (the status events the controller keeps), once per
+    /// reason in a row and never beyond the status's bound. The resource version makes the API server
+    /// refuse to write over a status the cache has not seen; the refusal is then left unrecorded
+    /// until the scheduler repeats it.
+    /// </summary>
+    private async Task RecordRefusalAsync(DaskClusterResource resource, string problem)
+    {
+        var events = resource.Status?.Events ?? [];
+        if (events.Count >= DaskClusterNames.MaxStatusEvents || (events.Count > 0 && events[^1].Kind == SchedulerAddress.RefusedEventKind && events[^1].Message == problem))
+        {
+            return;
+        }
+
+        var entry = new DaskClusterEvent { Time = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), Kind = SchedulerAddress.RefusedEventKind, Message = problem };
+        object change = resource.Status is null
+            ? new { op = "add", path = "/status", value = new DaskClusterStatus { Events = [entry] } }
+            : new { op = "add", path = "/status/events", value = (IList<DaskClusterEvent>)[.. events, entry] };
+        object[] patch = [new { op = "add", path = "/metadata/resourceVersion", value = resource.Metadata.ResourceVersion }, change];
+        try
+        {
+            await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.JsonPatch),
+                DaskClusterResource.Group, DaskClusterResource.Version, resource.Metadata.NamespaceProperty, DaskClusterResource.Plural, resource.Metadata.Name,
+                cancellationToken: _stopping.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var name = KubeClusterView.NameOf(resource);
+            var reason = Describe(e);
+            LogRefusalNotRecorded(name, reason);
         }
     }
 
@@ -519,7 +580,14 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
     }
 
     private KubeClusterAddresses AddressesOf(DaskClusterResource resource) =>
-        _backend.ClusterAddresses(resource.Metadata.NamespaceProperty ?? "", resource.Status?.Service ?? DaskClusterNames.Service(resource.Metadata.Name ?? ""));
+        _backend.ClusterAddresses(resource.Metadata.NamespaceProperty ?? "", ServiceOf(resource));
+
+    /// <summary>The cluster's Service as its status names it, if that is a Service name at all (DNS-1035 label); else the one the controller makes.</summary>
+    private static string ServiceOf(DaskClusterResource resource) =>
+        resource.Status?.Service is { Length: > 0 and <= 63 } service && char.IsAsciiLetterLower(service[0]) && service[^1] != '-'
+            && !service.AsSpan().ContainsAnyExcept(ServiceNameCharacters)
+            ? service
+            : DaskClusterNames.Service(resource.Metadata.Name ?? "");
 
     private Dictionary<string, string> Labels(string resourceName) => new(_backend.CommonLabels)
     {
@@ -556,6 +624,12 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
 
     [LoggerMessage(EventId = 4206, Level = LogLevel.Warning, Message = "Reading the credentials of cluster {ClusterName} failed; retrying at its next change")]
     private partial void LogCredentialsFailed(Exception exception, string clusterName);
+
+    [LoggerMessage(EventId = 4209, Level = LogLevel.Debug, Message = "Could not add a refused heartbeat to the events of cluster {ClusterName}: {Reason}")]
+    private partial void LogRefusalNotRecorded(string clusterName, string reason);
+
+    [LoggerMessage(EventId = 4208, Level = LogLevel.Warning, Message = "Refused a heartbeat of cluster {ClusterName}: {Problem}")]
+    private partial void LogAddressesRefused(string clusterName, string problem);
 
     [LoggerMessage(EventId = 4207, Level = LogLevel.Information, Message = "Cluster {ClusterName} is running; routing to {SchedulerAddress}")]
     private partial void LogRouted(string clusterName, string schedulerAddress);

@@ -1,10 +1,10 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
-namespace DaskGateway.Tests.Reconciliation;
+namespace DaskGateway.Tests.Infrastructure;
 
 /// <summary>A logger that tests can await: every entry goes to a channel.</summary>
-internal sealed class ChannelLogger : ILogger
+public class ChannelLogger : ILogger
 {
     private readonly Channel<LogEntry> _entries = Channel.CreateUnbounded<LogEntry>();
 
@@ -26,4 +26,7 @@ internal sealed class ChannelLogger : ILogger
         await _entries.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 }
 
-internal sealed record LogEntry(LogLevel Level, EventId EventId, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> Values);
+/// <summary>A <see cref="ChannelLogger"/> for a component that takes an <see cref="ILogger{TCategoryName}"/>.</summary>
+public sealed class ChannelLogger<T> : ChannelLogger, ILogger<T>;
+
+public sealed record LogEntry(LogLevel Level, EventId EventId, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> Values);
