@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using DaskGateway.Reconciliation;
 using DaskGateway.Security;
 using DaskGateway.Storage;
@@ -166,7 +167,8 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
             var clusterEvent = new ClusterEvent(Now(), eventKind, eventMessage ?? "");
             cluster.AddEvent(clusterEvent);
             await _store.AddEventAsync(new ClusterEventRecord(cluster.Name, clusterEvent.Time, clusterEvent.Kind, clusterEvent.Message), CancellationToken.None);
-            LogClusterEvent(cluster.Name, eventKind, clusterEvent.Message);
+            var shownMessage = LogText.Escape(clusterEvent.Message);
+            LogClusterEvent(cluster.Name, eventKind, shownMessage);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DaskGateway.Auth;
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Clusters;
@@ -30,7 +31,7 @@ internal sealed partial class ClusterRequests
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogOptionsFailed(e, user.Name);
+            LogOptionsFailed(e, LogText.Escape(user.Name));
             return ApiError.Unprocessable($"Failed to get cluster options: {e.Message}");
         }
     }

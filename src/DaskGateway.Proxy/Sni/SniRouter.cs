@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using DaskGateway.Logging;
 using DaskGateway.Proxy.Routing;
 using DaskGateway.Proxy.Tls;
 using Microsoft.AspNetCore.Connections;
@@ -79,7 +80,8 @@ internal sealed partial class SniRouter
                 var cluster = serverName[SniPrefix.Length..];
                 if (!_routes.TryGetSni(cluster, out var target))
                 {
-                    LogUnknownCluster(connectionId, cluster);
+                    var shownName = LogText.Escape(cluster);
+                    LogUnknownCluster(connectionId, shownName);
                     return ConnectionOutcome.UnknownCluster;
                 }
 
@@ -147,7 +149,8 @@ internal sealed partial class SniRouter
             return ConnectionOutcome.SchedulerUnreachable;
         }
 
-        LogPiping(connectionId, cluster, target);
+        var (shownName, shownTarget) = (LogText.Escape(cluster), LogText.Escape(target));
+        LogPiping(connectionId, shownName, shownTarget);
         await using ProxyEndpoint clientEnd = clientSocket is null ? new PipeEndpoint(client) : new SocketEndpoint(clientSocket, ownsSocket: false);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(closing);
 
@@ -157,7 +160,7 @@ internal sealed partial class SniRouter
         var (sent, sentAll) = await up;
         var (received, receivedAll) = await down;
         var complete = sentAll && receivedAll;
-        LogPiped(connectionId, cluster, sent, received, complete ? "both directions finished" : "aborted");
+        LogPiped(connectionId, shownName, sent, received, complete ? "both directions finished" : "aborted");
         return complete ? ConnectionOutcome.Proxied : ConnectionOutcome.ProxyAborted;
     }
 

@@ -4,6 +4,7 @@ using System.Numerics;
 using DaskGateway.Auth;
 using DaskGateway.Clusters;
 using DaskGateway.Hosting;
+using DaskGateway.Logging;
 using DaskGateway.Proxy.Routing;
 
 namespace DaskGateway.Api;
@@ -61,7 +62,7 @@ internal sealed partial class GatewayApi
         }
         catch (Exception e)
         {
-            LogUnhandled(e, context.Request.Method, context.Request.Path.Value);
+            LogUnhandled(e, LogText.Escape(context.Request.Method), LogText.Escape(context.Request.Path.Value));
             if (!context.Response.HasStarted)
             {
                 context.Response.Clear();
@@ -465,8 +466,9 @@ internal sealed partial class GatewayApi
             : LogLevel.Information;
         if (_logger.IsEnabled(level))
         {
-            var target = context.Request.PathBase.Value + context.Request.Path.Value + context.Request.QueryString.Value;
-            LogRequest(level, status, context.Request.Method, target, elapsed.TotalMilliseconds);
+            var method = LogText.Escape(context.Request.Method);
+            var target = LogText.Escape(context.Request.PathBase.Value + context.Request.Path.Value + context.Request.QueryString.Value);
+            LogRequest(level, status, method, target, elapsed.TotalMilliseconds);
         }
     }
 
