@@ -344,13 +344,19 @@ internal sealed partial class GatewayApi
 
     private async Task HeartbeatAsync(HttpContext context, string name)
     {
+        // Both answers come before the body is read: nobody without the cluster's token, and no
+        // heartbeat for a cluster that is gone, costs the gateway more than a token check.
         var check = TryGetToken(context, out var token) ? await _clusters.CheckClusterTokenAsync(name, token, context.RequestAborted) : ClusterTokenCheck.Invalid;
-        var exists = check != ClusterTokenCheck.UnknownCluster;
-        var authorized = check != ClusterTokenCheck.Invalid;
-        if (!authorized)
+        if (check == ClusterTokenCheck.Invalid)
         {
             context.Response.Headers.WWWAuthenticate = "token";
             await ApiResponse.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized");
+            return;
+        }
+
+        if (check == ClusterTokenCheck.UnknownCluster)
+        {
+            await ApiResponse.Empty(StatusCodes.Status200OK).WriteAsync(context);
             return;
         }
 
@@ -367,11 +373,7 @@ internal sealed partial class GatewayApi
             return;
         }
 
-        if (exists)
-        {
-            await _clusters.OnHeartbeatAsync(name, heartbeat);
-        }
-
+        await _clusters.OnHeartbeatAsync(name, heartbeat);
         await ApiResponse.Empty(StatusCodes.Status200OK).WriteAsync(context);
     }
 
