@@ -196,7 +196,7 @@ internal sealed class ClusterManager : IClusterService
                 enqueueCluster = persistCluster = true;
             }
 
-            var count = Math.Min(heartbeat.Count, cluster.Config.WorkerLimit ?? int.MaxValue);
+            var count = Math.Min(heartbeat.Count, cluster.Config.WorkerLimit);
             if (count != cluster.Count)
             {
                 cluster.Count = count;

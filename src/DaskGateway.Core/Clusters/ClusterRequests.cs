@@ -63,7 +63,8 @@ internal sealed partial class ClusterRequests
     /// <summary>A scale request within the cluster's worker limit: the count to apply and the reply.</summary>
     public static (int Count, ScaleReply Reply) LimitScale(ClusterConfig config, int count)
     {
-        if (config.WorkerLimit is { } limit && count > limit)
+        var limit = config.WorkerLimit;
+        if (count > limit)
         {
             return (limit, new ScaleReply(false, $"Scale request of {count} workers would exceed resource limit of {limit} workers. Scaling to {limit} instead."));
         }
@@ -74,11 +75,7 @@ internal sealed partial class ClusterRequests
     /// <summary>An adapt request within the cluster's worker limit: the bounds to apply and the reply.</summary>
     public static (AdaptRequest Request, ScaleReply Reply) LimitAdapt(ClusterConfig config, AdaptRequest request)
     {
-        if (config.WorkerLimit is not { } limit)
-        {
-            return (request, new ScaleReply(true, null));
-        }
-
+        var limit = config.WorkerLimit;
         var requestedMax = request.Maximum ?? limit;
         var requestedMin = request.Minimum ?? 0;
         if (requestedMax <= limit && requestedMin <= limit)

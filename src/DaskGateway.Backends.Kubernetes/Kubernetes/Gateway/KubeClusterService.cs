@@ -280,7 +280,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             return;
         }
 
-        var count = Math.Min(heartbeat.Count, ConfigOf(resource).WorkerLimit ?? int.MaxValue);
+        var count = Math.Min(heartbeat.Count, ConfigOf(resource).WorkerLimit);
         if (resource.Spec.Replicas != count)
         {
             await PatchReplicasAsync(resource, count);
