@@ -27,6 +27,73 @@ public sealed class RestartTests : IDisposable
 
 
     [Fact]
+    public async Task ScaleToIntMaxValue_IsClampedToTheDefaultCap_AndTheGatewayStaysHealthyAcrossARestart()
+    {
+        const int DefaultCap = 1000;
+        var port = Eventually.FreeLoopbackPort();
+        string name;
+        await using (var first = await StartAsync(port, stopClustersOnShutdown: false))
+        {
+            using var alice = first.Client("alice");
+            name = await alice.CreateClusterAsync(new Dictionary<string, object?>());
+            await alice.WaitForStatusAsync(name, "RUNNING");
+            using (var adapt = await alice.PostJsonAsync($"api/v1/clusters/{name}/adapt", new Dictionary<string, object?> { ["minimum"] = null, ["maximum"] = int.MaxValue, ["active"] = true }))
+            {
+                var reply = await GatewayClient.ReadJsonAsync(adapt, HttpStatusCode.OK);
+                Assert.False(reply["ok"]!.GetValue<bool>());
+                Assert.Equal(
+                    $"Adapt with `maximum={int.MaxValue}, minimum=0` workers would exceed resource limit of 1000 workers. Using `maximum=1000, minimum=0` instead.",
+                    reply["msg"]!.GetValue<string>());
+            }
+
+            using (var scale = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = int.MaxValue }))
+            {
+                var reply = await GatewayClient.ReadJsonAsync(scale, HttpStatusCode.OK);
+                Assert.False(reply["ok"]!.GetValue<bool>());
+                Assert.Equal(
+                    $"Scale request of {int.MaxValue} workers would exceed resource limit of {DefaultCap} workers. Scaling to {DefaultCap} instead.",
+                    reply["msg"]!.GetValue<string>());
+            }
+
+            Assert.Equal(DefaultCap, first.Backend<InProcessBackend>().Scheduler(name).Count);
+            await AssertHealthyAsync(alice);
+            var cluster = first.Registry.All.Single();
+            await Eventually.WaitUntilAsync(() => WorkerCount(cluster) == DefaultCap, "the workers up to the cap exist", seconds: 120);
+            Assert.Equal(DefaultCap, cluster.Count);
+            await AssertHealthyAsync(alice);
+        }
+
+        try
+        {
+            await using var second = await StartAsync(port, stopClustersOnShutdown: true);
+            using var alice = second.Client("alice");
+            await AssertHealthyAsync(alice);
+            Assert.Equal("RUNNING", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
+            var cluster = second.Registry.All.Single();
+            Assert.Equal(DefaultCap, cluster.Count);
+            Assert.Equal(DefaultCap, WorkerCount(cluster));
+        }
+        finally
+        {
+            await InProcessBackend.KillAsync(name);
+        }
+    }
+
+    private static int WorkerCount(Cluster cluster)
+    {
+        lock (cluster.SyncRoot)
+        {
+            return cluster.Workers.Count;
+        }
+    }
+
+    private static async Task AssertHealthyAsync(GatewayClient client)
+    {
+        using var health = await client.GetAsync("api/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
     public async Task GatewayRestartedWithoutStoppingClusters_AdoptsThem()
     {
         var port = Eventually.FreeLoopbackPort();

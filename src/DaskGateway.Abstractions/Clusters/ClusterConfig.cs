@@ -77,30 +77,40 @@ public class ClusterConfig
     [Range(0, int.MaxValue)]
     public int? ClusterMaxWorkers { get; set; }
 
+    /// <summary>
+    /// The most workers a cluster may have when <see cref="ClusterMaxWorkers"/> is null (upstream
+    /// has no limit then): a scale request of <see cref="int.MaxValue"/> workers must not make the
+    /// gateway try to start them.
+    /// </summary>
+    [Description("Most workers a cluster may have when ClusterMaxWorkers is None (further reduced by the memory and cores limits).")]
+    [Range(0, int.MaxValue)]
+    public int DefaultClusterMaxWorkers { get; set; } = 1000;
+
     /// <summary>The threads each worker runs.</summary>
     public int EffectiveWorkerThreads => WorkerThreads ?? Math.Max((int)WorkerCores, 1);
 
     /// <summary>
     /// The number of workers this cluster may have: the smallest of <see cref="ClusterMaxWorkers"/>
-    /// and what <see cref="ClusterMaxMemory"/> and <see cref="ClusterMaxCores"/> leave room for
-    /// after the scheduler; <see langword="null"/> when nothing limits it.
+    /// (or <see cref="DefaultClusterMaxWorkers"/> when that is null) and what
+    /// <see cref="ClusterMaxMemory"/> and <see cref="ClusterMaxCores"/> leave room for after the
+    /// scheduler.
     /// </summary>
-    public int? WorkerLimit
+    public int WorkerLimit
     {
         get
         {
-            int? limit = ClusterMaxWorkers;
+            var limit = ClusterMaxWorkers ?? DefaultClusterMaxWorkers;
             if (ClusterMaxMemory is { } maxMemory && WorkerMemory.Bytes > 0)
             {
-                limit = Min(limit, FloorNonNegative((maxMemory.Bytes - SchedulerMemory.Bytes) / (double)WorkerMemory.Bytes));
+                limit = Math.Min(limit, FloorNonNegative((maxMemory.Bytes - SchedulerMemory.Bytes) / (double)WorkerMemory.Bytes));
             }
 
             if (ClusterMaxCores is { } maxCores && WorkerCores > 0)
             {
-                limit = Min(limit, FloorNonNegative((maxCores - SchedulerCores) / WorkerCores));
+                limit = Math.Min(limit, FloorNonNegative((maxCores - SchedulerCores) / WorkerCores));
             }
 
-            return limit;
+            return Math.Max(limit, 0);
         }
     }
 
@@ -133,8 +143,6 @@ public class ClusterConfig
             yield return $"Scheduler cores request of {PythonFormat.Float(SchedulerCores)} exceeds cluster cores limit of {PythonFormat.Float(maxCores)}";
         }
     }
-
-    private static int? Min(int? current, int candidate) => current is { } c ? Math.Min(c, candidate) : candidate;
 
     private static int FloorNonNegative(double value) => value <= 0 ? 0 : value >= int.MaxValue ? int.MaxValue : (int)Math.Floor(value);
 }

@@ -50,17 +50,17 @@ public sealed class IntegerOption : OptionField
         };
         if (Min is { } min && number < min)
         {
-            throw new InvalidOptionsException($"{Field} must be >= {PythonFormat.FixedSix(min)}, got {number}");
+            throw new InvalidOptionsException($"{Field} must be >= {PythonFormat.FixedSix(min)}, got {PythonFormat.Str(number)}");
         }
 
         if (Max is { } max && number > max)
         {
-            throw new InvalidOptionsException($"{Field} must be <= {PythonFormat.FixedSix(max)}, got {number}");
+            throw new InvalidOptionsException($"{Field} must be <= {PythonFormat.FixedSix(max)}, got {PythonFormat.Str(number)}");
         }
 
         if (number < long.MinValue || number > long.MaxValue)
         {
-            throw new InvalidOptionsException($"{Field} must be between {long.MinValue} and {long.MaxValue}, got {number}");
+            throw new InvalidOptionsException($"{Field} must be between {long.MinValue} and {long.MaxValue}, got {PythonFormat.Str(number)}");
         }
 
         return (long)number;

@@ -6,31 +6,53 @@ namespace DaskGateway.Clusters;
 
 /// <summary>
 /// Renders values the way upstream's Python server does in its messages (<c>repr</c> and
-/// <c>str</c>), so that error texts match upstream's word for word.
+/// <c>str</c>), so that error texts match upstream's word for word. A message never grows with
+/// what a user sent: a rendering longer than <see cref="MaxLength"/> characters is cut there and
+/// ends in <c>...</c> (upstream prints the whole value), and is built only that far.
 /// </summary>
 internal static class PythonFormat
 {
+    /// <summary>The longest rendering of a value, ellipsis excluded.</summary>
+    public const int MaxLength = 200;
+
+    private const string Ellipsis = "...";
+
     /// <summary>Python's <c>repr(value)</c>: <c>'abc'</c>, <c>True</c>, <c>None</c>, <c>2.0</c>, <c>{'a': 1}</c>.</summary>
-    public static string Repr(object? value) => value switch
-    {
-        string s => ReprString(s),
-        _ => Str(value),
-    };
+    public static string Repr(object? value) => Render(value, quoteStrings: true);
 
     /// <summary>Python's <c>str(value)</c>: like <see cref="Repr"/> but strings are not quoted.</summary>
-    public static string Str(object? value) => value switch
+    public static string Str(object? value) => Render(value, quoteStrings: false);
+
+    private static string Render(object? value, bool quoteStrings)
     {
-        null => "None",
-        bool b => b ? "True" : "False",
-        string s => s,
-        double d => Float(d),
-        float f => Float(f),
-        decimal m => Float((double)m),
-        IFormattable n when IsInteger(n) => n.ToString(null, CultureInfo.InvariantCulture),
-        IDictionary dictionary => ReprDictionary(dictionary),
-        IEnumerable sequence => ReprList(sequence),
-        _ => value.ToString() ?? "",
-    };
+        var builder = new StringBuilder();
+        Append(builder, value, quoteStrings);
+        return builder.Length <= MaxLength ? builder.ToString() : builder.ToString(0, MaxLength) + Ellipsis;
+    }
+
+    /// <summary>Appends the rendering until the builder holds more than <see cref="MaxLength"/> characters.</summary>
+    private static void Append(StringBuilder builder, object? value, bool quoteStrings)
+    {
+        if (builder.Length > MaxLength)
+        {
+            return;
+        }
+
+        _ = value switch
+        {
+            null => builder.Append("None"),
+            bool b => builder.Append(b ? "True" : "False"),
+            string s when quoteStrings => AppendReprString(builder, s),
+            string s => builder.Append(s, 0, Math.Min(s.Length, MaxLength + 1)),
+            double d => builder.Append(Float(d)),
+            float f => builder.Append(Float(f)),
+            decimal m => builder.Append(Float((double)m)),
+            IFormattable n when IsInteger(n) => builder.Append(n.ToString(null, CultureInfo.InvariantCulture)),
+            IDictionary dictionary => AppendDictionary(builder, dictionary),
+            IEnumerable sequence => AppendList(builder, sequence),
+            _ => builder.Append(value.ToString()),
+        };
+    }
 
     /// <summary>Python's <c>repr</c> of a float: shortest round trip, always with a point or exponent.</summary>
     public static string Float(double value)
@@ -102,13 +124,18 @@ internal static class PythonFormat
     private static bool IsInteger(IFormattable value) =>
         value is byte or sbyte or short or ushort or int or uint or long or ulong or System.Numerics.BigInteger;
 
-    private static string ReprString(string value)
+    private static StringBuilder AppendReprString(StringBuilder builder, string value)
     {
         // Python prefers single quotes and switches to double quotes when only single quotes occur inside.
         var quote = value.Contains('\'', StringComparison.Ordinal) && !value.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
-        var builder = new StringBuilder(value.Length + 2).Append(quote);
+        builder.Append(quote);
         foreach (var c in value)
         {
+            if (builder.Length > MaxLength)
+            {
+                return builder;
+            }
+
             _ = c switch
             {
                 '\\' => builder.Append(@"\\"),
@@ -121,28 +148,46 @@ internal static class PythonFormat
             };
         }
 
-        return builder.Append(quote).ToString();
+        return builder.Append(quote);
     }
 
-    private static string ReprList(IEnumerable sequence)
+    private static StringBuilder AppendList(StringBuilder builder, IEnumerable sequence)
     {
-        var items = new List<string>();
+        builder.Append('[');
+        var first = true;
         foreach (var item in sequence)
         {
-            items.Add(Repr(item));
+            if (builder.Length > MaxLength)
+            {
+                return builder;
+            }
+
+            builder.Append(first ? "" : ", ");
+            first = false;
+            Append(builder, item, quoteStrings: true);
         }
 
-        return "[" + string.Join(", ", items) + "]";
+        return builder.Append(']');
     }
 
-    private static string ReprDictionary(IDictionary dictionary)
+    private static StringBuilder AppendDictionary(StringBuilder builder, IDictionary dictionary)
     {
-        var items = new List<string>();
+        builder.Append('{');
+        var first = true;
         foreach (DictionaryEntry entry in dictionary)
         {
-            items.Add(Repr(entry.Key) + ": " + Repr(entry.Value));
+            if (builder.Length > MaxLength)
+            {
+                return builder;
+            }
+
+            builder.Append(first ? "" : ", ");
+            first = false;
+            Append(builder, entry.Key, quoteStrings: true);
+            builder.Append(": ");
+            Append(builder, entry.Value, quoteStrings: true);
         }
 
-        return "{" + string.Join(", ", items) + "}";
+        return builder.Append('}');
     }
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using DaskGateway.Configuration;
+using DaskGateway.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -294,7 +295,8 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
             var kind = model.TryGetProperty("kind", out var kindElement) && kindElement.ValueKind == JsonValueKind.String ? kindElement.GetString()! : "user";
             if (_requiredService is { } service && !HasAccessScope(model, service))
             {
-                LogNoAccessScope(name, kind, service);
+                var shownName = LogText.Escape(name);
+                LogNoAccessScope(shownName, kind, service);
                 throw new AuthenticationException($"The JupyterHub API token lacks the scope access:services!service={service} (or access:services) that this gateway requires");
             }
 

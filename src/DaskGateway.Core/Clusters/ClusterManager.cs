@@ -212,7 +212,7 @@ internal sealed partial class ClusterManager : IClusterService
                 enqueueCluster = persistCluster = true;
             }
 
-            var count = Math.Min(heartbeat.Count, cluster.Config.WorkerLimit ?? int.MaxValue);
+            var count = Math.Min(heartbeat.Count, cluster.Config.WorkerLimit);
             if (count != cluster.Count)
             {
                 cluster.Count = count;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using DaskGateway.Reconciliation;
 using DaskGateway.Security;
 using DaskGateway.Storage;
@@ -16,6 +17,13 @@ namespace DaskGateway.Clusters;
 /// </summary>
 internal sealed partial class ClusterReconciler : IAsyncDisposable
 {
+    /// <summary>
+    /// The most workers one reconciliation of a cluster creates: a large scale request becomes
+    /// many short passes that other clusters' work can interleave with, not one pass that holds
+    /// the cluster's lock and the store while it makes every worker.
+    /// </summary>
+    internal const int WorkersCreatedPerPass = 100;
+
     private readonly ClusterRegistry _registry;
     private readonly IClusterStore _store;
     private readonly DBBackendBase _backend;
@@ -178,7 +186,8 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
             var clusterEvent = new ClusterEvent(Now(), eventKind, ClusterEventLimits.Truncate(eventMessage ?? ""));
             cluster.AddEvent(clusterEvent);
             await _store.AddEventAsync(new ClusterEventRecord(cluster.Name, clusterEvent.Time, clusterEvent.Kind, clusterEvent.Message), CancellationToken.None);
-            LogClusterEvent(cluster.Name, eventKind, clusterEvent.Message);
+            var shownMessage = LogText.Escape(clusterEvent.Message);
+            LogClusterEvent(cluster.Name, eventKind, shownMessage);
         }
     }
 
@@ -349,21 +358,30 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         }
 
         List<Worker> created = [];
+        bool moreMissing;
         lock (cluster.SyncRoot)
         {
             var missing = cluster.Count - cluster.ActiveWorkers.Count();
-            for (var i = 0; i < missing; i++)
+            for (var i = 0; i < Math.Min(missing, WorkersCreatedPerPass); i++)
             {
                 var worker = new Worker(Guid.NewGuid().ToString("N"), cluster, Now());
                 cluster.Workers.Add(worker.Name, worker);
                 created.Add(worker);
             }
+
+            moreMissing = missing > WorkersCreatedPerPass;
         }
 
         foreach (var worker in created)
         {
             await PersistAsync(worker);
             Enqueue(worker);
+        }
+
+        if (moreMissing)
+        {
+            // The rest comes in later passes, behind whatever else the queue holds by then.
+            Enqueue(cluster);
         }
     }
 
@@ -616,6 +634,9 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         foreach (var record in contents.Clusters)
         {
             var cluster = records.FromRecord(record);
+
+            // A count stored before the worker limit applied to it (or under a higher limit) is not started.
+            cluster.Count = Math.Min(cluster.Count, cluster.Config.WorkerLimit);
             byName[cluster.Name] = cluster;
             _registry.Add(cluster);
         }

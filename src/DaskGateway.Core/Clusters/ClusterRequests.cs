@@ -1,6 +1,7 @@
 using System.Globalization;
 using DaskGateway.Auth;
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Clusters;
@@ -30,7 +31,7 @@ internal sealed partial class ClusterRequests
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogOptionsFailed(e, user.Name);
+            LogOptionsFailed(e, LogText.Escape(user.Name));
             return ApiError.Unprocessable($"Failed to get cluster options: {e.Message}");
         }
     }
@@ -62,7 +63,8 @@ internal sealed partial class ClusterRequests
     /// <summary>A scale request within the cluster's worker limit: the count to apply and the reply.</summary>
     public static (int Count, ScaleReply Reply) LimitScale(ClusterConfig config, int count)
     {
-        if (config.WorkerLimit is { } limit && count > limit)
+        var limit = config.WorkerLimit;
+        if (count > limit)
         {
             return (limit, new ScaleReply(false, $"Scale request of {count} workers would exceed resource limit of {limit} workers. Scaling to {limit} instead."));
         }
@@ -73,11 +75,7 @@ internal sealed partial class ClusterRequests
     /// <summary>An adapt request within the cluster's worker limit: the bounds to apply and the reply.</summary>
     public static (AdaptRequest Request, ScaleReply Reply) LimitAdapt(ClusterConfig config, AdaptRequest request)
     {
-        if (config.WorkerLimit is not { } limit)
-        {
-            return (request, new ScaleReply(true, null));
-        }
-
+        var limit = config.WorkerLimit;
         var requestedMax = request.Maximum ?? limit;
         var requestedMin = request.Minimum ?? 0;
         if (requestedMax <= limit && requestedMin <= limit)

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using DaskGateway.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Clusters;
@@ -46,7 +47,7 @@ internal sealed partial class SchedulerClient : ISchedulerClient
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                LogUnreachable(apiAddress, attempt, e.Message);
+                LogUnreachable(LogText.Escape(apiAddress), attempt, e.Message);
             }
 
             if (attempt == Attempts)

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace DaskGateway.Json;
@@ -10,10 +12,19 @@ namespace DaskGateway.Json;
 /// </summary>
 internal static class JsonValues
 {
+    /// <summary>
+    /// The most digits an integer literal may have: Python's own limit for converting text to an
+    /// int (<c>sys.int_info.default_max_str_digits</c>), so no value that upstream can read is
+    /// refused. Longer literals are refused before they are converted, because parsing and
+    /// printing a <see cref="BigInteger"/> take time quadratic in its length; a float literal
+    /// is parsed in linear time whatever its length and needs no limit.
+    /// </summary>
+    public const int MaxIntegerDigits = 4300;
+
     public static object? ToClr(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => ToDictionary(element),
-        JsonValueKind.Array => element.EnumerateArray().Select(ToClr).ToList(),
+        JsonValueKind.Array => ToList(element),
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Number => ToNumber(element),
         JsonValueKind.True => true,
@@ -30,8 +41,33 @@ internal static class JsonValues
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {
-            // As in Python's json module, the last of duplicate keys wins.
-            result[property.Name] = ToClr(property.Value);
+            try
+            {
+                // As in Python's json module, the last of duplicate keys wins.
+                result[property.Name] = ToClr(property.Value);
+            }
+            catch (JsonNumberTooLongException e)
+            {
+                throw e.Inside(property.Name);
+            }
+        }
+
+        return result;
+    }
+
+    private static List<object?> ToList(JsonElement element)
+    {
+        var result = new List<object?>(element.GetArrayLength());
+        foreach (var item in element.EnumerateArray())
+        {
+            try
+            {
+                result.Add(ToClr(item));
+            }
+            catch (JsonNumberTooLongException e)
+            {
+                throw e.Inside(result.Count);
+            }
         }
 
         return result;
@@ -39,14 +75,23 @@ internal static class JsonValues
 
     private static object ToNumber(JsonElement element)
     {
-        var raw = element.GetRawText();
-        var isInteger = raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0;
-        if (isInteger)
+        if (element.TryGetInt64(out var l))
         {
-            // Boxed separately: a conditional expression would widen the long to BigInteger.
-            return element.TryGetInt64(out var l) ? (object)l : BigInteger.Parse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            return l;
         }
 
-        return double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0)
+        {
+            return double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);
+        }
+
+        var digits = raw.Length - (raw[0] == '-' ? 1 : 0);
+        if (digits > MaxIntegerDigits)
+        {
+            throw new JsonNumberTooLongException(digits);
+        }
+
+        return BigInteger.Parse(Encoding.ASCII.GetString(raw), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using DaskGateway.Logging;
 using DaskGateway.Proxy.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -84,7 +85,7 @@ internal sealed partial class HttpRouteForwarder : IDisposable
             return;
         }
 
-        LogForwardingFailed(exception, context.Request.Method, context.Request.PathBase.Value + context.Request.Path.Value, destinationPrefix, error);
+        LogForwardingFailed(exception, context.Request.Method, LogText.Escape(context.Request.PathBase.Value + context.Request.Path.Value), LogText.Escape(destinationPrefix), error);
         if (!context.Response.HasStarted)
         {
             // YARP has set 502 or 504; say why in the API's error shape.

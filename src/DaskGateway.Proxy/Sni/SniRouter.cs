@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using DaskGateway.Logging;
 using DaskGateway.Proxy.Routing;
 using DaskGateway.Proxy.Tls;
 using Microsoft.AspNetCore.Connections;
@@ -81,7 +82,7 @@ internal sealed partial class SniRouter : IDisposable
                 var cluster = serverName[SniPrefix.Length..];
                 if (!_routes.TryGetSni(cluster, out var target))
                 {
-                    _unknownClusters.Add(connectionId, cluster);
+                    _unknownClusters.Add(connectionId, LogText.Escape(cluster));
                     return ConnectionOutcome.UnknownCluster;
                 }
 
@@ -151,7 +152,8 @@ internal sealed partial class SniRouter : IDisposable
             return ConnectionOutcome.SchedulerUnreachable;
         }
 
-        LogPiping(connectionId, cluster, target);
+        var (shownName, shownTarget) = (LogText.Escape(cluster), LogText.Escape(target));
+        LogPiping(connectionId, shownName, shownTarget);
         await using ProxyEndpoint clientEnd = clientSocket is null ? new PipeEndpoint(client) : new SocketEndpoint(clientSocket, ownsSocket: false);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(closing);
 
@@ -161,7 +163,7 @@ internal sealed partial class SniRouter : IDisposable
         var (sent, sentAll) = await up;
         var (received, receivedAll) = await down;
         var complete = sentAll && receivedAll;
-        LogPiped(connectionId, cluster, sent, received, complete ? "both directions finished" : "aborted");
+        LogPiped(connectionId, shownName, sent, received, complete ? "both directions finished" : "aborted");
         return complete ? ConnectionOutcome.Proxied : ConnectionOutcome.ProxyAborted;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using DaskGateway.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Proxy.Sni;
@@ -34,7 +35,7 @@ internal sealed partial class SocketDialer : ISchedulerDialer
     {
         if (!TryParseTarget(target, out var host, out var port))
         {
-            LogBadTarget(target);
+            LogBadTarget(LogText.Escape(target));
             return null;
         }
 
@@ -52,7 +53,7 @@ internal sealed partial class SocketDialer : ISchedulerDialer
             socket.Dispose();
             if (!cancellationToken.IsCancellationRequested)
             {
-                LogUnreachable(target, e is OperationCanceledException ? $"no connection within {_timeout.TotalSeconds:0.###} s" : e.Message);
+                LogUnreachable(LogText.Escape(target), e is OperationCanceledException ? $"no connection within {_timeout.TotalSeconds:0.###} s" : e.Message);
             }
 
             return null;

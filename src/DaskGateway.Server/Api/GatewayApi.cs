@@ -4,6 +4,7 @@ using System.Numerics;
 using DaskGateway.Auth;
 using DaskGateway.Clusters;
 using DaskGateway.Hosting;
+using DaskGateway.Logging;
 using DaskGateway.Proxy.Routing;
 
 namespace DaskGateway.Api;
@@ -61,7 +62,7 @@ internal sealed partial class GatewayApi
         }
         catch (Exception e)
         {
-            LogUnhandled(e, context.Request.Method, context.Request.Path.Value);
+            LogUnhandled(e, LogText.Escape(context.Request.Method), LogText.Escape(context.Request.Path.Value));
             if (!context.Response.HasStarted)
             {
                 context.Response.Clear();
@@ -343,13 +344,19 @@ internal sealed partial class GatewayApi
 
     private async Task HeartbeatAsync(HttpContext context, string name)
     {
+        // Both answers come before the body is read: nobody without the cluster's token, and no
+        // heartbeat for a cluster that is gone, costs the gateway more than a token check.
         var check = TryGetToken(context, out var token) ? await _clusters.CheckClusterTokenAsync(name, token, context.RequestAborted) : ClusterTokenCheck.Invalid;
-        var exists = check != ClusterTokenCheck.UnknownCluster;
-        var authorized = check != ClusterTokenCheck.Invalid;
-        if (!authorized)
+        if (check == ClusterTokenCheck.Invalid)
         {
             context.Response.Headers.WWWAuthenticate = "token";
             await ApiResponse.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized");
+            return;
+        }
+
+        if (check == ClusterTokenCheck.UnknownCluster)
+        {
+            await ApiResponse.Empty(StatusCodes.Status200OK).WriteAsync(context);
             return;
         }
 
@@ -366,7 +373,7 @@ internal sealed partial class GatewayApi
             return;
         }
 
-        if (exists && await _clusters.OnHeartbeatAsync(name, heartbeat) is { } refused)
+        if (await _clusters.OnHeartbeatAsync(name, heartbeat) is { } refused)
         {
             await ApiResponse.WriteErrorAsync(context, refused.StatusCode, refused.Message);
             return;
@@ -466,8 +473,9 @@ internal sealed partial class GatewayApi
             : LogLevel.Information;
         if (_logger.IsEnabled(level))
         {
-            var target = context.Request.PathBase.Value + context.Request.Path.Value + context.Request.QueryString.Value;
-            LogRequest(level, status, context.Request.Method, target, elapsed.TotalMilliseconds);
+            var method = LogText.Escape(context.Request.Method);
+            var target = LogText.Escape(context.Request.PathBase.Value + context.Request.Path.Value + context.Request.QueryString.Value);
+            LogRequest(level, status, method, target, elapsed.TotalMilliseconds);
         }
     }
 

@@ -67,6 +67,11 @@ internal static class RequestBody
         {
             return (null, ApiResponse.Error(400, $"Request body is not valid JSON: {e.Message}"));
         }
+        catch (JsonNumberTooLongException e)
+        {
+            // Upstream's json module refuses such a literal too (it is past Python's digit limit).
+            return (null, ApiResponse.Error(422, e.Message));
+        }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, TooLarge(maxBytes));

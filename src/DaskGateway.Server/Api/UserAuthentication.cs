@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using DaskGateway.Auth;
+using DaskGateway.Logging;
 
 namespace DaskGateway.Api;
 
@@ -69,7 +70,8 @@ internal sealed partial class UserAuthentication
                 return;
             }
 
-            LogAuthenticated(user.Name);
+            var shownName = LogText.Escape(user.Name);
+            LogAuthenticated(shownName);
         }
 
         context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], AuthenticationType));

@@ -30,15 +30,18 @@ public sealed class KubeGatewayTests : IAsyncLifetime
         _gateway = await StartGatewayAsync();
     }
 
-    private Task<TestGateway> StartGatewayAsync() => TestGateway.StartAsync(
-        ("DaskGateway.BackendClass", "kubernetes"),
-        ("KubeBackend.KubeconfigPath", _kube.WriteKubeconfig()),
-        ("KubeBackend.GatewayInstance", Instance),
-        ("KubeBackend.CommonLabels", new Dictionary<string, string> { ["team"] = "science" }),
-        ("KubeClusterConfig.Namespace", Namespace),
-        ("KubeClusterConfig.Image", "example.org/dask:1"),
-        ("KubeClusterConfig.WorkerMemory", "1 G"),
-        ("KubeClusterConfig.ClusterMaxWorkers", 4));
+    private Task<TestGateway> StartGatewayAsync(params (string Setting, object? Value)[] overrides) => TestGateway.StartAsync(
+        [
+            ("DaskGateway.BackendClass", "kubernetes"),
+            ("KubeBackend.KubeconfigPath", _kube.WriteKubeconfig()),
+            ("KubeBackend.GatewayInstance", Instance),
+            ("KubeBackend.CommonLabels", new Dictionary<string, string> { ["team"] = "science" }),
+            ("KubeClusterConfig.Namespace", Namespace),
+            ("KubeClusterConfig.Image", "example.org/dask:1"),
+            ("KubeClusterConfig.WorkerMemory", "1 G"),
+            ("KubeClusterConfig.ClusterMaxWorkers", 4),
+            .. overrides,
+        ]);
 
     public async ValueTask DisposeAsync()
     {
@@ -168,11 +171,8 @@ public sealed class KubeGatewayTests : IAsyncLifetime
     public async Task Scale_goes_to_the_scheduler_within_the_limit_and_sets_the_replicas()
     {
         using var alice = _gateway.Client("alice");
-        var name = await alice.CreateClusterAsync();
-        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
-        PlayControllerStart(resourceName, token: "cluster-token");
-        await using var scheduler = await FakeDaskScheduler.StartAsync(name, "cluster-token", new Uri(_gateway.PrivateAddress, "api"), TimeSpan.FromMilliseconds(200), heartbeats: true);
-        _gateway.Backend<KubeBackend>().ClusterAddresses = (_, _) => new KubeClusterAddresses("tls://127.0.0.1:1", "http://127.0.0.1:1", scheduler.ApiAddress.ToString().TrimEnd('/'));
+        var (name, resourceName, scheduler) = await CreateClusterWithSchedulerAsync(alice);
+        await using var schedulerLifetime = scheduler;
 
         using (var notRunning = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 2 }))
         {
@@ -188,6 +188,37 @@ public sealed class KubeGatewayTests : IAsyncLifetime
         Assert.Contains("resource limit of 4 workers", (string?)reply["msg"], StringComparison.Ordinal);
         Assert.Equal(4, scheduler.Count);
         await Eventually.WaitUntilAsync(() => Replicas(resourceName) == 4, "spec.replicas = 4", seconds: 10);
+    }
+
+    [Fact]
+    public async Task Scale_to_int_max_is_clamped_to_the_default_cap_as_on_the_database_backend()
+    {
+        await _gateway.DisposeAsync();
+        _gateway = await StartGatewayAsync(("KubeClusterConfig.ClusterMaxWorkers", null));
+        using var alice = _gateway.Client("alice");
+        var (name, resourceName, scheduler) = await CreateClusterWithSchedulerAsync(alice);
+        await using var schedulerLifetime = scheduler;
+        SetPhase(resourceName, "Running");
+        await alice.WaitForStatusAsync(name, "RUNNING");
+
+        using (var adapt = await alice.PostJsonAsync($"api/v1/clusters/{name}/adapt", new Dictionary<string, object?> { ["minimum"] = null, ["maximum"] = int.MaxValue, ["active"] = true }))
+        {
+            var adapted = await GatewayClient.ReadJsonAsync(adapt, HttpStatusCode.OK);
+            Assert.False(adapted["ok"]!.GetValue<bool>());
+            Assert.Equal(
+                $"Adapt with `maximum={int.MaxValue}, minimum=0` workers would exceed resource limit of 1000 workers. Using `maximum=1000, minimum=0` instead.",
+                adapted["msg"]!.GetValue<string>());
+        }
+
+        using var scaled = await alice.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = int.MaxValue });
+        var reply = await GatewayClient.ReadJsonAsync(scaled, HttpStatusCode.OK);
+
+        Assert.False((bool)reply["ok"]!);
+        Assert.Equal($"Scale request of {int.MaxValue} workers would exceed resource limit of 1000 workers. Scaling to 1000 instead.", (string?)reply["msg"]);
+        Assert.Equal(1000, scheduler.Count);
+        await Eventually.WaitUntilAsync(() => Replicas(resourceName) == 1000, "spec.replicas = 1000", seconds: 10);
+        using var health = await alice.GetAsync("api/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
     [Fact]
@@ -339,6 +370,17 @@ public sealed class KubeGatewayTests : IAsyncLifetime
 
     private int RefusalsRecorded(string resourceName) =>
         (_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)?["status"]?["events"] as JsonArray ?? []).Count(e => (string?)e?["kind"] == "addresses-refused");
+
+    /// <summary>A new cluster whose start the test plays as the controller, with a fake scheduler behind its API address.</summary>
+    private async Task<(string Name, string ResourceName, FakeDaskScheduler Scheduler)> CreateClusterWithSchedulerAsync(GatewayClient client)
+    {
+        var name = await client.CreateClusterAsync();
+        DaskClusterNames.TrySplitClusterName(name, out _, out var resourceName);
+        PlayControllerStart(resourceName, token: "cluster-token");
+        var scheduler = await FakeDaskScheduler.StartAsync(name, "cluster-token", new Uri(_gateway.PrivateAddress, "api"), TimeSpan.FromMilliseconds(200), heartbeats: true);
+        _gateway.Backend<KubeBackend>().ClusterAddresses = (_, _) => new KubeClusterAddresses("tls://127.0.0.1:1", "http://127.0.0.1:1", scheduler.ApiAddress.ToString().TrimEnd('/'));
+        return (name, resourceName, scheduler);
+    }
 
     private int? Replicas(string resourceName) =>
         (int?)_kube.Objects.Get(FakeApiResource.DaskClusters, Namespace, resourceName)?["spec"]?["replicas"];

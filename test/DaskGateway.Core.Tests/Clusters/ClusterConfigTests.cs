@@ -6,9 +6,24 @@ namespace DaskGateway.Tests.Clusters;
 public sealed class ClusterConfigTests
 {
     [Fact]
-    public void WorkerLimit_IsNullWithoutLimits()
+    public void WorkerLimit_IsTheDefaultCapWithoutLimits()
     {
-        Assert.Null(new ClusterConfig().WorkerLimit);
+        Assert.Equal(1000, new ClusterConfig().WorkerLimit);
+        Assert.Equal(7, new ClusterConfig { DefaultClusterMaxWorkers = 7 }.WorkerLimit);
+    }
+
+    [Fact]
+    public void WorkerLimit_ExplicitMaxWorkersReplacesTheDefaultCap()
+    {
+        Assert.Equal(5000, new ClusterConfig { ClusterMaxWorkers = 5000 }.WorkerLimit);
+    }
+
+    [Fact]
+    public void WorkerLimit_DerivedLimitsBelowTheDefaultCapStillApply()
+    {
+        var config = new ClusterConfig { ClusterMaxCores = 1_000_000, WorkerCores = 1, SchedulerCores = 1 };
+
+        Assert.Equal(1000, config.WorkerLimit);
     }
 
     [Fact]

@@ -32,4 +32,26 @@ public sealed class PythonFormatTests
         Assert.Equal("['a', 1]", PythonFormat.Repr(new List<object?> { "a", 1L }));
         Assert.Equal("{'a': 1.0}", PythonFormat.Repr(new Dictionary<string, object?> { ["a"] = 1.0 }));
     }
+
+    [Fact]
+    public void HugeValues_AreCutInMessages_NotEchoedWhole()
+    {
+        var huge = new string('7', 1_000_000);
+        var many = Enumerable.Range(0, 100_000).Select(i => (object?)$"field{i}").ToList();
+
+        Assert.Equal(new string('7', PythonFormat.MaxLength) + "...", PythonFormat.Str(huge));
+        Assert.Equal("'" + new string('7', PythonFormat.MaxLength - 1) + "...", PythonFormat.Repr(huge));
+        Assert.StartsWith("['field0', 'field1', ", PythonFormat.Repr(many), StringComparison.Ordinal);
+        Assert.Equal(PythonFormat.MaxLength + 3, PythonFormat.Repr(many).Length);
+        Assert.Equal(PythonFormat.MaxLength + 3, PythonFormat.Str(System.Numerics.BigInteger.Pow(10, 4000)).Length);
+    }
+
+    [Fact]
+    public void ValuesUpToTheLimit_AreRenderedWhole()
+    {
+        var longest = new string('x', PythonFormat.MaxLength - 2);
+
+        Assert.Equal("'" + longest + "'", PythonFormat.Repr(longest));
+        Assert.Equal("100000000000000000000000", PythonFormat.Str(System.Numerics.BigInteger.Pow(10, 23)));
+    }
 }

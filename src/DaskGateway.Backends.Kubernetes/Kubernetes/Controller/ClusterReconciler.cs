@@ -17,6 +17,12 @@ namespace DaskGateway.Backends.Kubernetes.Controller;
 /// </summary>
 internal sealed partial class ClusterReconciler
 {
+    /// <summary>
+    /// The most worker pods created at once. Batches double from one (a bad template fails one
+    /// pod, not hundreds) up to this, so a large scale-up never fires thousands of requests together.
+    /// </summary>
+    internal const int MaxPodCreationBatch = 64;
+
     private readonly IKubernetes _client;
     private readonly ResourceWatcher<DaskClusterResource> _clusters;
     private readonly ResourceWatcher<V1Pod> _pods;
@@ -258,7 +264,8 @@ internal sealed partial class ClusterReconciler
         }
 
         var active = workers.Where(pod => !IsFinished(pod) && pod.Metadata.DeletionTimestamp is null).ToList();
-        var wanted = Math.Max(0, cluster.Spec.Replicas ?? 0);
+        // The gateway clamps replicas already; a resource written by anyone else is held to the same limit.
+        var wanted = Math.Clamp(cluster.Spec.Replicas ?? 0, 0, config.WorkerLimit);
         var missing = wanted - active.Count;
         if (missing > 0)
         {
@@ -284,7 +291,7 @@ internal sealed partial class ClusterReconciler
                 }
 
                 missing -= count;
-                batch *= 2;
+                batch = Math.Min(batch * 2, MaxPodCreationBatch);
             }
         }
         else if (missing < 0)

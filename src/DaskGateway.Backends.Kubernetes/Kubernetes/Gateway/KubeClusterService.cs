@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using DaskGateway.Auth;
 using DaskGateway.Clusters;
 using DaskGateway.Json;
+using DaskGateway.Logging;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -128,13 +129,14 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogCreateFailed(e, user.Name, kubeConfig.Namespace);
+            LogCreateFailed(e, LogText.Escape(user.Name), kubeConfig.Namespace);
             return Unavailable($"Failed to create the cluster: the Kubernetes API server answered {Describe(e)}");
         }
 
         var name = DaskClusterNames.ClusterName(kubeConfig.Namespace, resourceName);
         _configs[name] = config;
-        LogCreated(name, user.Name);
+        var shownName = LogText.Escape(user.Name);
+        LogCreated(name, shownName);
         return name;
     }
 
@@ -215,7 +217,8 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
         }
 
         RemoveRoutes(name);
-        LogStopRequested(name, user?.Name ?? "its scheduler");
+        var requester = user is null ? "its scheduler" : LogText.Escape(user.Name);
+        LogStopRequested(name, requester);
         return null;
     }
 
@@ -287,7 +290,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             return ApiError.Unprocessable(problem);
         }
 
-        var count = Math.Min(heartbeat.Count, ConfigOf(resource).WorkerLimit ?? int.MaxValue);
+        var count = Math.Min(heartbeat.Count, ConfigOf(resource).WorkerLimit);
         if (resource.Spec.Replicas != count)
         {
             await PatchReplicasAsync(resource, count);
@@ -469,7 +472,7 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
             var config = _configFactory.Create(_backend.ClusterConfigClass, JsonValues.ToDictionary(resource.Spec.Config), out var errors);
             if (errors.Count > 0)
             {
-                LogConfigProblems(name, string.Join("; ", errors));
+                LogConfigProblems(name, LogText.Escape(string.Join("; ", errors)));
             }
 
             return config;
@@ -568,7 +571,8 @@ internal sealed partial class KubeClusterService : IClusterService, IClusterLife
 
         var addresses = AddressesOf(resource);
         _routes.AddClusterRoutes(name, addresses.Scheduler, addresses.Dashboard);
-        LogRouted(name, addresses.Scheduler);
+        var shownAddress = LogText.Escape(addresses.Scheduler);
+        LogRouted(name, shownAddress);
     }
 
     private void RemoveRoutes(string name)

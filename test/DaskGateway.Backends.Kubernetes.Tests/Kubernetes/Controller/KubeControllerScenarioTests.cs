@@ -55,6 +55,24 @@ public sealed class KubeControllerScenarioTests
     }
 
     [Fact]
+    public async Task Replicas_of_int_max_written_to_a_resource_start_only_the_worker_limit()
+    {
+        await using var harness = await ControllerHarness.StartAsync();
+        var controller = harness.StartController();
+        await harness.CreateClusterAsync("c1", new JsonObject { ["image"] = "dask:test", ["default_cluster_max_workers"] = 30 });
+        await harness.WaitForPhaseAsync("c1", DaskClusterNames.PhaseRunning);
+        using var hold = harness.Kubelet.KeepPending(pod => pod["metadata"]?["labels"]?[DaskClusterNames.ComponentLabel]?.GetValue<string>() == DaskClusterNames.WorkerComponent);
+
+        await ControllerHarness.WaitForReconciliationAsync(controller, () => harness.PatchSpecAsync("c1", "replicas", int.MaxValue));
+        await Eventually.WaitUntilAsync(() => harness.Workers("c1").Count >= 30, $"30 workers exist (there are {harness.Workers("c1").Count})");
+        await ControllerHarness.WaitForReconciliationAsync(controller, () => harness.TouchAsync("c1"));
+
+        Assert.Equal(30, harness.Workers("c1").Count);
+        var creations = harness.Server.Requests.Count(r => r.Method == "POST" && r.Resource == "pods" && r.Body?.Contains("dask-worker", StringComparison.Ordinal) == true);
+        Assert.Equal(30, creations);
+    }
+
+    [Fact]
     public async Task Running_workers_are_left_to_the_scheduler_and_removed_once_they_exit()
     {
         await using var harness = await ControllerHarness.StartAsync();
