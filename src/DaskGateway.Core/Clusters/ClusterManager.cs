@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using DaskGateway.Auth;
+using DaskGateway.Backends;
 
 namespace DaskGateway.Clusters;
 
@@ -13,6 +14,7 @@ internal sealed class ClusterManager : IClusterService
     /// <summary>How long <c>GET ...?wait</c> holds a request (protocol.md §1.5).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(20);
 
+    private readonly DBBackendBase _backend;
     private readonly ClusterRegistry _registry;
     private readonly ClusterReconciler _reconciler;
     private readonly ClusterRequests _requests;
@@ -20,12 +22,14 @@ internal sealed class ClusterManager : IClusterService
     private readonly TimeProvider _timeProvider;
 
     public ClusterManager(
+        DBBackendBase backend,
         ClusterRegistry registry,
         ClusterReconciler reconciler,
         ClusterRequests requests,
         ISchedulerClient schedulers,
         TimeProvider timeProvider)
     {
+        _backend = backend;
         _registry = registry;
         _reconciler = reconciler;
         _requests = requests;
@@ -38,6 +42,11 @@ internal sealed class ClusterManager : IClusterService
     /// <summary>Validates the user's options, records the cluster and starts it in the background.</summary>
     public async Task<ApiResult<string>> CreateAsync(User user, object? requestedOptions)
     {
+        if (await _backend.GetRefusalReasonAsync(user, CancellationToken.None) is { } refusal)
+        {
+            return new ApiError(403, refusal);
+        }
+
         var prepared = await _requests.PrepareAsync(user, requestedOptions);
         if (prepared.Error is { } error)
         {
