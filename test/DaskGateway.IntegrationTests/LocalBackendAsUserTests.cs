@@ -1,5 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
+using System.Net;
+using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
 using DaskGateway.Hosting;
@@ -29,8 +29,8 @@ public sealed class LocalBackendAsUserTests
             return;
         }
 
-        var user = "dgtest" + Guid.NewGuid().ToString("N")[..8];
-        Run("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user);
+        await using var account = await ThrowawayUser.CreateAsync();
+        var user = account.Name;
         var clusters = Directory.CreateTempSubdirectory("dask-gateway-users-");
         try
         {
@@ -45,13 +45,13 @@ public sealed class LocalBackendAsUserTests
             var name = await client.CreateClusterAsync();
             var running = await client.WaitForStatusAsync(name, "RUNNING");
             var cluster = gateway.Registry.All.Single();
-            var uid = uint.Parse(Run("id", "-u", user).Trim(), CultureInfo.InvariantCulture);
+            var uid = account.UserId;
 
             var schedulerPid = cluster.State["pid"]!.GetValue<int>();
             Assert.Contains($"Uid:\t{uid}\t{uid}", await File.ReadAllTextAsync($"/proc/{schedulerPid}/status", TestContext.Current.CancellationToken), StringComparison.Ordinal);
             var key = Path.Combine(clusters.FullName, name, ".certs", "dask.pem");
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
-            Assert.Contains($" {user} ", Run("ls", "-ln", "--", key).Replace(uid.ToString(CultureInfo.InvariantCulture), user, StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Equal(uid, await ThrowawayUser.OwnerAsync(key));
 
             using (await client.PostJsonAsync($"api/v1/clusters/{name}/scale", new { count = 1 }))
             {
@@ -76,41 +76,33 @@ public sealed class LocalBackendAsUserTests
         }
         finally
         {
-            Run("userdel", user);
             clusters.Delete(recursive: true);
         }
     }
 
     [Fact]
-    public async Task AsRoot_AUserWithoutAnAccount_GetsAFailedClusterSayingSo()
+    public async Task AsRoot_AUserWithoutAnAccount_IsRefusedAtCreateSayingSo()
     {
+        const string NoSuchUser = "nobody-with-this-name";
+        const string Reason = "there is no operating-system user 'nobody-with-this-name'";
+
+        // The start checks again (the account may go away after the create): a real check as any user.
+        var backend = new LocalBackend();
+        var cluster = new ClusterInfo("0123456789abcdef0123456789abcdef", NoSuchUser, "token", new LocalClusterConfig(), "", "", "", "", []);
+        await using var start = backend.StartClusterAsync(cluster, TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => start.MoveNextAsync().AsTask());
+        Assert.Contains(Reason, failure.Message, StringComparison.Ordinal);
         if (!IsRoot)
         {
+            Assert.Contains(Reason, await backend.GetRefusalReasonAsync(new Auth.User(NoSuchUser), TestContext.Current.CancellationToken), StringComparison.Ordinal);
             return;
         }
 
         await using var gateway = await TestGateway.StartAsync(("DaskGateway.BackendClass", "local"));
-        using var client = gateway.Client("nobody-with-this-name");
-        var name = await client.CreateClusterAsync();
+        using var client = gateway.Client(NoSuchUser);
+        using var response = await client.PostJsonAsync("api/v1/clusters/", new { cluster_options = new { } });
 
-        await client.WaitForStatusAsync(name, "FAILED");
-        var events = (await client.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray();
-        Assert.Contains(events, e => e!["message"]!.GetValue<string>().Contains("there is no operating-system user 'nobody-with-this-name'", StringComparison.Ordinal));
-    }
-
-    private static string Run(string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {error}");
-        return output;
+        Assert.Contains(Reason, await GatewayClient.ReadErrorAsync(response, HttpStatusCode.Forbidden), StringComparison.Ordinal);
+        Assert.Empty(gateway.Registry.All);
     }
 }

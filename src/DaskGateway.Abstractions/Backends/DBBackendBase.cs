@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
+using DaskGateway.Auth;
 
 namespace DaskGateway.Backends;
 
@@ -95,6 +96,16 @@ public abstract class DBBackendBase : Backend
 
     /// <summary>The heartbeat timeout in force.</summary>
     public double EffectiveHeartbeatTimeout => ClusterHeartbeatTimeout ?? 2 * ClusterHeartbeatPeriod;
+
+    /// <summary>
+    /// Why <paramref name="user"/> may not have clusters on this backend, or null when they may.
+    /// Asked when a cluster is requested, before anything is recorded: a reason is the answer to the
+    /// request (HTTP 403 with the reason as its error), so the user learns it at once instead of
+    /// from a cluster that fails later. The default accepts everyone. A backend that refuses here
+    /// should still check again when it starts the cluster: accounts can change in between.
+    /// </summary>
+    public virtual Task<string?> GetRefusalReasonAsync(User user, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>(null);
 
     /// <summary>Starts a cluster's scheduler, yielding the backend state as it grows.</summary>
     public abstract IAsyncEnumerable<JsonObject> StartClusterAsync(ClusterInfo cluster, CancellationToken cancellationToken);

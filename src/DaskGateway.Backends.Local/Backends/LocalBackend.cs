@@ -2,7 +2,9 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json.Nodes;
+using DaskGateway.Auth;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
 
@@ -21,6 +23,20 @@ public class LocalBackend : DBBackendBase
     public static readonly string BundledPreload = Path.Combine(AppContext.BaseDirectory, "dask_gateway_preload.py");
 
     private const string LocalHost = "127.0.0.1";
+    private const string Tail = "/usr/bin/tail";
+    private const string Remove = "/usr/bin/rm";
+
+    /// <summary>The most of a log read to describe a failure: its end, however large the log grew.</summary>
+    private const int LogTailBytes = 64 * 1024;
+
+    /// <summary>Lines of the log's end quoted in a failure's reason.</summary>
+    private const int LogTailLines = 5;
+
+    /// <summary>A log is read by a helper that may meet a FIFO or a slow file system; it gets this long.</summary>
+    private static readonly TimeSpan LogReadTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Removing a working directory may take a while for a large tree, not forever.</summary>
+    private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(60);
 
     /// <inheritdoc/>
     public override Type ClusterConfigClass { get; set; } = typeof(LocalClusterConfig);
@@ -48,6 +64,11 @@ public class LocalBackend : DBBackendBase
     [Description("Variables of the gateway's environment that schedulers and workers inherit.")]
     public IReadOnlyList<string> InheritedEnvironment { get; set; } = ["PATH", "PYTHONPATH", "CONDA_ROOT", "CONDA_DEFAULT_ENV", "VIRTUAL_ENV", "LANG", "LC_ALL"];
 
+    /// <summary>The lowest uid a cluster may run as: below it are the system's own accounts.</summary>
+    [Description("The lowest uid a cluster may run as; users whose account has a lower uid (system accounts) are refused. Root is always refused.")]
+    [Range(1, uint.MaxValue)]
+    public long MinimumUid { get; set; } = 1000;
+
     /// <summary>Whether processes run as the cluster's user (true) or as the gateway's user.</summary>
     protected virtual bool RunsAsClusterUser => true;
 
@@ -64,16 +85,35 @@ public class LocalBackend : DBBackendBase
         return Task.CompletedTask;
     }
 
+    /// <summary>Refuses a user without an account that clusters may run as (<see cref="UserAccount.FindAsync"/>).</summary>
+    public override async Task<string?> GetRefusalReasonAsync(User user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (!RunsAsClusterUser)
+        {
+            return null;
+        }
+
+        try
+        {
+            return (await UserAccount.FindAsync(user.Name, MinimumUid, cancellationToken)).Refusal;
+        }
+        catch (InvalidOperationException)
+        {
+            // The account database did not answer: not the user's fault; the start checks again and says why.
+            return null;
+        }
+    }
+
     /// <inheritdoc/>
     public override async IAsyncEnumerable<JsonObject> StartClusterAsync(ClusterInfo cluster, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        var account = RunsAsClusterUser ? UserAccount.Lookup(cluster.Username) : null;
+        var account = await AccountAsync(cluster, cancellationToken);
         var command = Resolve(cluster.Config.SchedulerCmd, "scheduler");
-        var workdir = CreateWorkingDirectory(cluster.Name, account);
+        var workdir = await CreateWorkingDirectoryAsync(cluster, account, cancellationToken);
         yield return new JsonObject { ["workdir"] = workdir };
 
-        await WriteCredentialsAsync(workdir, cluster, account, cancellationToken);
         var preload = cluster.Config.SchedulerPreload.Length > 0 ? cluster.Config.SchedulerPreload : BundledPreload;
         var heartbeatPeriod = ClusterHeartbeatPeriod == Math.Floor(ClusterHeartbeatPeriod) ? ((long)ClusterHeartbeatPeriod).ToString(CultureInfo.InvariantCulture) : PythonFloat(ClusterHeartbeatPeriod);
         List<string> arguments =
@@ -89,7 +129,7 @@ public class LocalBackend : DBBackendBase
             "--dg-adaptive-period", PythonFloat(cluster.Config.AdaptivePeriod),
             "--dg-idle-timeout", PythonFloat(cluster.Config.IdleTimeout),
         ];
-        var pid = LocalProcess.Start(arguments, Path.Combine(workdir, "logs", "scheduler.log"), workdir, Environment(cluster, workdir, "scheduler", account), account, _ => NotifyMayHaveExited(cluster.Name));
+        var pid = await LocalProcess.StartAsync(arguments, Path.Combine(workdir, "logs", "scheduler.log"), workdir, Environment(cluster, workdir, "scheduler", account), account, _ => NotifyMayHaveExited(cluster.Name), cancellationToken);
         yield return new JsonObject { ["workdir"] = workdir, ["pid"] = pid };
     }
 
@@ -102,9 +142,9 @@ public class LocalBackend : DBBackendBase
             await StopProcessAsync(pid, cluster.IsStopping, cancellationToken);
         }
 
-        if (cluster.State["workdir"]?.GetValue<string>() is { } workdir && Directory.Exists(workdir))
+        if (cluster.State["workdir"]?.GetValue<string>() is { } workdir)
         {
-            Directory.Delete(workdir, recursive: true);
+            await RemoveWorkingDirectoryAsync(workdir, await AccountAsync(cluster, cancellationToken), cancellationToken);
         }
     }
 
@@ -119,9 +159,8 @@ public class LocalBackend : DBBackendBase
     public override async IAsyncEnumerable<JsonObject> StartWorkerAsync(WorkerInfo worker, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(worker);
-        await Task.CompletedTask;
         var cluster = worker.Cluster;
-        var account = RunsAsClusterUser ? UserAccount.Lookup(cluster.Username) : null;
+        var account = await AccountAsync(cluster, cancellationToken);
         var command = Resolve(cluster.Config.WorkerCmd, "worker");
         var workdir = cluster.State["workdir"]?.GetValue<string>() ?? throw new InvalidOperationException("the cluster has no working directory");
         List<string> arguments =
@@ -133,7 +172,7 @@ public class LocalBackend : DBBackendBase
             "--nthreads", cluster.Config.EffectiveWorkerThreads.ToString(CultureInfo.InvariantCulture),
             "--memory-limit", cluster.Config.WorkerMemory.Bytes.ToString(CultureInfo.InvariantCulture),
         ];
-        var pid = LocalProcess.Start(arguments, Path.Combine(workdir, "logs", $"worker-{worker.Name}.log"), workdir, Environment(cluster, workdir, "worker", account), account, _ => NotifyMayHaveExited(cluster.Name, worker.Name));
+        var pid = await LocalProcess.StartAsync(arguments, Path.Combine(workdir, "logs", $"worker-{worker.Name}.log"), workdir, Environment(cluster, workdir, "worker", account), account, _ => NotifyMayHaveExited(cluster.Name, worker.Name), cancellationToken);
         yield return new JsonObject { ["pid"] = pid };
     }
 
@@ -166,15 +205,44 @@ public class LocalBackend : DBBackendBase
         var what = worker is null ? "the scheduler" : $"worker {worker.Name}";
         var exit = pid is { } p && LocalProcess.ExitCode(p) is { } code ? $"{what} exited with code {code}" : $"{what} is no longer running";
         var workdir = cluster.State["workdir"]?.GetValue<string>();
-        var log = workdir is null ? null : Path.Combine(workdir, "logs", worker is null ? "scheduler.log" : $"worker-{worker.Name}.log");
-        if (log is null || !File.Exists(log))
+        if (workdir is null)
         {
             return exit;
         }
 
-        var lines = await File.ReadAllLinesAsync(log, cancellationToken);
-        var tail = string.Join("\n", lines.Where(l => l.Trim().Length > 0).TakeLast(5));
+        var log = Path.Combine(workdir, "logs", worker is null ? "scheduler.log" : $"worker-{worker.Name}.log");
+        var tail = await ReadLogTailAsync(cluster, log, cancellationToken);
         return tail.Length == 0 ? exit : $"{exit}; the end of its log ({log}):\n{tail}";
+    }
+
+    /// <summary>
+    /// The last non-empty lines of a log, read by <c>tail</c> as the cluster's user: the log and the
+    /// directories above it are the user's, so whatever they point it at is read with the user's
+    /// rights, only its end, and a FIFO only costs the timeout. Empty when it cannot be read.
+    /// </summary>
+    private async Task<string> ReadLogTailAsync(ClusterInfo cluster, string log, CancellationToken cancellationToken)
+    {
+        HelperResult read;
+        try
+        {
+            var account = await AccountAsync(cluster, cancellationToken);
+            read = await LocalProcess.RunHelperAsync([Tail, "-c", LogTailBytes.ToString(CultureInfo.InvariantCulture), "--", log], account, LogTailBytes, LogReadTimeout, cancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            // No account to read it as (it went away): the reason goes without the log.
+            return "";
+        }
+
+        if (read.ExitCode != 0)
+        {
+            return "";
+        }
+
+        var lines = Encoding.UTF8.GetString(read.StandardOutput).Split('\n');
+        // A full read most likely begins inside a line; only whole lines are quoted.
+        var whole = read.StandardOutput.Length == LogTailBytes ? lines.Skip(1) : lines;
+        return string.Join("\n", whole.Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).TakeLast(LogTailLines));
     }
 
     private static string PythonFloat(double value) => PythonFormat.Float(value);
@@ -211,17 +279,28 @@ public class LocalBackend : DBBackendBase
             : throw new InvalidOperationException($"the {what} command '{program}' was not found on PATH ({path})");
     }
 
-    private string CreateWorkingDirectory(string clusterName, UserAccount? account)
+    private async Task<UserAccount?> AccountAsync(ClusterInfo cluster, CancellationToken cancellationToken) => RunsAsClusterUser
+        ? await UserAccount.LookupAsync(cluster.Username, MinimumUid, cancellationToken)
+        : null;
+
+    /// <summary>
+    /// Makes a new working directory with the cluster's credentials. Everything is made by the
+    /// gateway, private to it, and only then given to the user, entries first and the top last: until
+    /// the top is theirs the user cannot reach inside, so nothing can be swapped for a link while the
+    /// gateway works there, and an ownership change never follows a link. A directory that already
+    /// exists is never reused.
+    /// </summary>
+    private async Task<string> CreateWorkingDirectoryAsync(ClusterInfo cluster, UserAccount? account, CancellationToken cancellationToken)
     {
         const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         string workdir;
         if (ClustersDirectory.Length > 0)
         {
-            workdir = Path.GetFullPath(Path.Combine(ClustersDirectory, clusterName));
+            workdir = Path.GetFullPath(Path.Combine(ClustersDirectory, cluster.Name));
             try
             {
                 Directory.CreateDirectory(ClustersDirectory);
-                Directory.CreateDirectory(workdir, OwnerOnly);
+                NativeMethods.CreateNewDirectory(workdir, OwnerOnly);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -230,42 +309,67 @@ public class LocalBackend : DBBackendBase
         }
         else
         {
-            workdir = Directory.CreateTempSubdirectory($"dask-gateway-{clusterName}-").FullName;
+            workdir = Directory.CreateTempSubdirectory($"dask-gateway-{cluster.Name}-").FullName;
         }
 
-        foreach (var directory in new[] { workdir, Path.Combine(workdir, ".certs"), Path.Combine(workdir, "logs") })
+        try
         {
-            Directory.CreateDirectory(directory, OwnerOnly);
+            var certificates = Path.Combine(workdir, ".certs");
+            var logs = Path.Combine(workdir, "logs");
+            NativeMethods.CreateNewDirectory(certificates, OwnerOnly);
+            NativeMethods.CreateNewDirectory(logs, OwnerOnly);
+            var certificate = await WriteNewFileAsync(Path.Combine(certificates, "dask.crt"), cluster.TlsCertificatePem, cancellationToken);
+            var key = await WriteNewFileAsync(Path.Combine(certificates, "dask.pem"), cluster.TlsKeyPem, cancellationToken);
             if (account is not null)
             {
-                NativeMethods.ChangeOwner(directory, account.UserId, account.GroupId);
+                foreach (var entry in new[] { certificate, key, certificates, logs, workdir })
+                {
+                    NativeMethods.ChangeOwnerOfEntry(entry, account.UserId, account.GroupId);
+                }
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The top is given last, so the user never had it: nothing inside can be theirs to redirect.
+            Directory.Delete(workdir, recursive: true);
+            throw new InvalidOperationException($"cannot prepare the cluster directory {workdir}: {e.Message}", e);
         }
 
         return workdir;
     }
 
-    private static async Task WriteCredentialsAsync(string workdir, ClusterInfo cluster, UserAccount? account, CancellationToken cancellationToken)
+    private static async Task<string> WriteNewFileAsync(string path, string content, CancellationToken cancellationToken)
     {
-        foreach (var (file, content) in new[] { ("dask.crt", cluster.TlsCertificatePem), ("dask.pem", cluster.TlsKeyPem) })
+        var options = new FileStreamOptions
         {
-            var path = Path.Combine(workdir, ".certs", file);
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            };
-            await using (var stream = new FileStream(path, options))
-            await using (var writer = new StreamWriter(stream))
-            {
-                await writer.WriteAsync(content.AsMemory(), cancellationToken);
-            }
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        await using (var stream = new FileStream(path, options))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync(content.AsMemory(), cancellationToken);
+        }
 
-            if (account is not null)
-            {
-                NativeMethods.ChangeOwner(path, account.UserId, account.GroupId);
-            }
+        return path;
+    }
+
+    /// <summary>
+    /// Removes a working directory the user has had: <c>rm</c> as the user takes what is inside (it
+    /// never follows a link, and can only remove what the user could), then the gateway removes the
+    /// top, which <c>rmdir</c> does only when it is an empty directory, never through a link.
+    /// </summary>
+    private static async Task RemoveWorkingDirectoryAsync(string workdir, UserAccount? account, CancellationToken cancellationToken)
+    {
+        var removal = await LocalProcess.RunHelperAsync([Remove, "-rf", "--one-file-system", "--", workdir], account, 4096, RemoveTimeout, cancellationToken);
+        try
+        {
+            NativeMethods.RemoveEmptyDirectory(workdir);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{e.Message} ({removal.StandardError.Trim()})", e);
         }
     }
 

@@ -46,6 +46,11 @@ internal sealed partial class ClusterManager : IClusterService
     /// <summary>Validates the user's options, records the cluster and starts it in the background.</summary>
     public async Task<ApiResult<string>> CreateAsync(User user, object? requestedOptions)
     {
+        if (await _backend.GetRefusalReasonAsync(user, CancellationToken.None) is { } refusal)
+        {
+            return new ApiError(403, refusal);
+        }
+
         var prepared = await _requests.PrepareAsync(user, requestedOptions);
         if (prepared.Error is { } error)
         {
