@@ -198,10 +198,13 @@ public sealed class RestartTests : IDisposable
             var cluster = first.Registry.All.Single();
             await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Status == JobStatus.Running), "the worker runs");
 
-            // The stop is still under way (its worker is stopping) when the shutdown begins.
-            var shutdownBegun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var registration = first.Stopping.Register(() => shutdownBegun.TrySetResult());
-            backend.WorkerStopsWaitFor = shutdownBegun.Task;
+            // The stop is still under way (its worker is stopping) when the shutdown begins, and goes on
+            // for a while after: long enough for a gateway that does not wait for it to close its work
+            // queue, so the cluster's last step (stopping the scheduler) would never run.
+            var workerStopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var registration = first.Stopping.Register(() => _ = Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)
+                .ContinueWith(_ => workerStopped.TrySetResult(), TaskScheduler.Default));
+            backend.WorkerStopsWaitFor = workerStopped.Task;
             using (var deleted = await alice.DeleteAsync($"api/v1/clusters/{name}"))
             {
                 Assert.True(deleted.IsSuccessStatusCode);
