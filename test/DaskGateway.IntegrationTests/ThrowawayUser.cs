@@ -35,5 +35,21 @@ internal sealed class ThrowawayUser : IAsyncDisposable
     public static async Task<uint> OwnerAsync(string path) =>
         uint.Parse((await RunAsync("/usr/bin/stat", "--format=%u", "--", path)).Trim(), CultureInfo.InvariantCulture);
 
-    public async ValueTask DisposeAsync() => await RunAsync("/usr/sbin/userdel", Name);
+    /// <summary>Ends what is left of the user's processes (a helper killed on a timeout may not be reaped yet), then removes the account.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            await ExternalCommand.RunAsync("/usr/bin/pkill", ["-KILL", "-u", Name]);
+            var result = await ExternalCommand.RunAsync("/usr/sbin/userdel", [Name]);
+            if (result.ExitCode == 0)
+            {
+                return;
+            }
+
+            Assert.False(deadline.IsCancellationRequested, $"/usr/sbin/userdel {Name}: {result.Output}");
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
 }

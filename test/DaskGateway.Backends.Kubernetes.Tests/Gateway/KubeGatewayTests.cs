@@ -249,8 +249,13 @@ public sealed class KubeGatewayTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnprocessableEntity, await HeartbeatAsync(name, "right-token", scheduler, api));
         Assert.Null(Replicas(resourceName));
         await Eventually.WaitUntilAsync(() => RefusalsRecorded(resourceName) == 1, "the refusal is in the cluster's status events", seconds: 10);
-        var events = (await alice.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray();
-        Assert.Contains(events, e => (string?)e!["kind"] == "addresses-refused" && ((string?)e["message"])!.StartsWith("Heartbeat '", StringComparison.Ordinal));
+        // The gateway answers from its watch of the resource, which may lag the write by a moment.
+        using var watchLag = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!(await alice.GetJsonAsync($"api/v1/clusters/{name}/events"))["events"]!.AsArray()
+            .Any(e => (string?)e!["kind"] == "addresses-refused" && ((string?)e["message"])!.StartsWith("Heartbeat '", StringComparison.Ordinal)))
+        {
+            await Task.Delay(50, watchLag.Token);
+        }
 
         // From its pod's IP, as the controller recorded it, the same heartbeat counts.
         Assert.Equal(HttpStatusCode.OK, await HeartbeatAsync(name, "right-token", $"tls://{SchedulerPodIP}:8786", $"http://{SchedulerPodIP}:8788"));
