@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using DaskGateway.Clusters;
 using DaskGateway.Security;
 using DaskGateway.Storage;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using DaskGateway.Auth;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
 
@@ -18,6 +19,16 @@ public abstract class Backend
     [Description("The cluster config class used for new clusters.")]
     [ClassSetting(typeof(ClusterConfig))]
     public virtual Type ClusterConfigClass { get; set; } = typeof(ClusterConfig);
+
+    /// <summary>
+    /// Why <paramref name="user"/> may not have clusters on this backend, or null when they may.
+    /// Asked when a cluster is requested, before anything is recorded: a reason is the answer to the
+    /// request (HTTP 403 with the reason as its error), so the user learns it at once instead of
+    /// from a cluster that fails later. The default accepts everyone. A backend that refuses here
+    /// should still check again when it starts the cluster: accounts can change in between.
+    /// </summary>
+    public virtual Task<string?> GetRefusalReasonAsync(User user, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>(null);
 
     /// <summary>Called once before the gateway serves.</summary>
     public virtual Task SetupAsync(IServiceProvider services, CancellationToken cancellationToken) => Task.CompletedTask;

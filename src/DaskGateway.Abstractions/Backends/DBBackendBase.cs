@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
-using DaskGateway.Auth;
 
 namespace DaskGateway.Backends;
 
@@ -16,6 +15,7 @@ namespace DaskGateway.Backends;
 /// then a process id); the gateway stores the last one and passes it back to check and stop,
 /// also after a restart. A start that throws or exceeds its timeout fails the cluster or worker.
 /// </remarks>
+[GatewayBackendModule("DaskGateway.Storage.DatabaseBackendModule, DaskGateway.Storage")]
 public abstract class DBBackendBase : Backend
 {
     /// <summary>Where cluster records are kept; empty for the embedded default, a SQLite file the gateway chooses.</summary>
@@ -96,16 +96,6 @@ public abstract class DBBackendBase : Backend
 
     /// <summary>The heartbeat timeout in force.</summary>
     public double EffectiveHeartbeatTimeout => ClusterHeartbeatTimeout ?? 2 * ClusterHeartbeatPeriod;
-
-    /// <summary>
-    /// Why <paramref name="user"/> may not have clusters on this backend, or null when they may.
-    /// Asked when a cluster is requested, before anything is recorded: a reason is the answer to the
-    /// request (HTTP 403 with the reason as its error), so the user learns it at once instead of
-    /// from a cluster that fails later. The default accepts everyone. A backend that refuses here
-    /// should still check again when it starts the cluster: accounts can change in between.
-    /// </summary>
-    public virtual Task<string?> GetRefusalReasonAsync(User user, CancellationToken cancellationToken) =>
-        Task.FromResult<string?>(null);
 
     /// <summary>Starts a cluster's scheduler, yielding the backend state as it grows.</summary>
     public abstract IAsyncEnumerable<JsonObject> StartClusterAsync(ClusterInfo cluster, CancellationToken cancellationToken);

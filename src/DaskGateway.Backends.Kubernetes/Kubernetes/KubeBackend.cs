@@ -13,6 +13,7 @@ namespace DaskGateway.Backends;
 [ClassAlias("kubernetes")]
 [ClassAlias("kube")]
 [ClassAlias("dask_gateway_server.backends.kubernetes.KubeBackend")]
+[GatewayBackendModule(typeof(Kubernetes.KubernetesBackendModule))]
 public class KubeBackend : Backend
 {
     /// <summary>The cluster config class: <see cref="KubeClusterConfig"/> or a subclass.</summary>

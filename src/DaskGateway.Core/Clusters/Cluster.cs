@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using DaskGateway.Security;
 
 namespace DaskGateway.Clusters;
 
@@ -103,11 +102,11 @@ internal sealed class Cluster
         }
     }
 
-    public ClusterSnapshot Snapshot()
+    public ClusterState Snapshot()
     {
         lock (SyncRoot)
         {
-            return new ClusterSnapshot(
+            return new ClusterState(
                 Name,
                 Username,
                 ClusterStatusNames.ToClusterStatus(Status, Target),
@@ -116,22 +115,10 @@ internal sealed class Cluster
                 StopTime,
                 Status == JobStatus.Running ? Credentials : null,
                 Status == JobStatus.Running && DashboardAddress.Length > 0 ? $"/clusters/{Name}/status" : null,
-                IsActive);
+                IsActive,
+                Ready.IsCompleted,
+                Config,
+                ApiAddress);
         }
     }
 }
-
-/// <summary>What clients see of a cluster at one moment (the eight keys of protocol.md §1.4, plus whether it is active).</summary>
-internal sealed record ClusterSnapshot(
-    string Name,
-    string Username,
-    ClusterStatus Status,
-    IReadOnlyDictionary<string, object?> Options,
-    long StartTime,
-    long? StopTime,
-    ClusterCredentials? Credentials,
-    string? DashboardRoute,
-    bool IsActive);
-
-/// <summary>One entry of a cluster's timeline.</summary>
-internal sealed record ClusterEvent(long Time, string Kind, string Message);

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaskGateway.Configuration;
 using DaskGateway.Json;
-using DaskGateway.Security;
 using DaskGateway.Storage;
 
 namespace DaskGateway.Clusters;

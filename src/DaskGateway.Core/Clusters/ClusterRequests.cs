@@ -23,7 +23,7 @@ internal sealed partial class ClusterRequests
         _logger = logger;
     }
 
-    public async Task<ApiResult<Options>> GetOptionsAsync(User user)
+    public async Task<ClusterResult<Options>> GetOptionsAsync(User user)
     {
         try
         {
@@ -32,12 +32,12 @@ internal sealed partial class ClusterRequests
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogOptionsFailed(e, LogText.Escape(user.Name));
-            return ApiError.Unprocessable($"Failed to get cluster options: {e.Message}");
+            return ClusterError.Invalid($"Failed to get cluster options: {e.Message}");
         }
     }
 
     /// <summary>Validates the user's options and makes the new cluster's config from them.</summary>
-    public async Task<ApiResult<NewCluster>> PrepareAsync(User user, object? requestedOptions)
+    public async Task<ClusterResult<NewCluster>> PrepareAsync(User user, object? requestedOptions)
     {
         var options = await GetOptionsAsync(user);
         if (options.Error is { } optionsError)
@@ -51,12 +51,12 @@ internal sealed partial class ClusterRequests
             var overrides = options.Value.GetConfiguration(parsed, user);
             var config = _configFactory.Create(_backend.ClusterConfigClass, overrides, out var errors);
             var problems = errors.Concat(config.Validate()).ToList();
-            return problems.Count > 0 ? ApiError.Unprocessable(string.Join("; ", problems)) : new NewCluster(parsed, config);
+            return problems.Count > 0 ? ClusterError.Invalid(string.Join("; ", problems)) : new NewCluster(parsed, config);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // As upstream: anything that goes wrong turning options into a config is the request's fault (422).
-            return ApiError.Unprocessable(e.Message);
+            return ClusterError.Invalid(e.Message);
         }
     }
 

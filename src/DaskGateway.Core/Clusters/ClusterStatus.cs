@@ -1,15 +1,6 @@
 namespace DaskGateway.Clusters;
 
-/// <summary>The status a client sees (protocol.md §1.4); the names are sent upper-case.</summary>
-internal enum ClusterStatus
-{
-    Pending = 1,
-    Running = 2,
-    Stopping = 3,
-    Stopped = 4,
-    Failed = 5,
-}
-
+/// <summary>The wire names of <see cref="ClusterStatus"/> and how a job status maps to it.</summary>
 internal static class ClusterStatusNames
 {
     public static string ToWireName(this ClusterStatus status) => status switch

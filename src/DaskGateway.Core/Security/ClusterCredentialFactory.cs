@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
+using DaskGateway.Clusters;
 
 namespace DaskGateway.Security;
 

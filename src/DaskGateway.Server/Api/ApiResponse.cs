@@ -28,7 +28,7 @@ internal readonly struct ApiResponse
 
     public static ApiResponse Error(int statusCode, string message) => new(statusCode, null, message);
 
-    public static ApiResponse Error(Clusters.ApiError error) => Error(error.StatusCode, error.Message);
+    public static ApiResponse Error(Clusters.ClusterError error) => Error(ClusterErrorStatus.Of(error.Kind), error.Message);
 
     public Task WriteAsync(HttpContext context) => _error is not null
         ? WriteErrorAsync(context, StatusCode, _error)

@@ -6,7 +6,7 @@ namespace DaskGateway.Api;
 /// <summary>Writes the cluster dict of protocol.md §1.4: exactly eight keys, which the client requires.</summary>
 internal static class ClusterJson
 {
-    public static void Write(Utf8JsonWriter writer, ClusterSnapshot cluster)
+    public static void Write(Utf8JsonWriter writer, ClusterState cluster)
     {
         writer.WriteStartObject();
         writer.WriteString("name", cluster.Name);

@@ -20,7 +20,7 @@ internal static class HeartbeatReader
         }
 
         body.TryGetValue("count", out var countValue);
-        if (!GatewayApi.TryGetWorkerCount(countValue, out var count))
+        if (!ApiRequests.TryGetWorkerCount(countValue, out var count))
         {
             problem = $"Heartbeat 'count' must be a non-negative integer, got {PythonFormat.Str(countValue)}";
             return false;

@@ -2,8 +2,6 @@ using DaskGateway.Auth;
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
-using DaskGateway.Security;
-using DaskGateway.Storage;
 
 namespace DaskGateway.Hosting;
 
@@ -97,57 +95,61 @@ internal static class GatewayConfigurationLoader
             }
         }
 
-        IClusterStore? store = null;
-        var storeDescription = "";
+        IGatewayBackendModule? module = null;
+        BackendModuleContext? moduleContext = null;
         string? privatePortFile = null;
-        if (backend is DBBackendBase database)
+        if (backend is not null)
         {
-            if (!database.StopClustersOnShutdown && IsInMemory(database.DbUrl))
+            module = BackendModules.Create(backend, out var moduleProblem);
+            if (module is null)
             {
-                Add(config, errors, "DBBackendBase", nameof(DBBackendBase.StopClustersOnShutdown), "When using an in-memory database, `stop_clusters_on_shutdown` must be True");
+                Add(config, errors, "DaskGateway", nameof(GatewaySettings.BackendClass), moduleProblem);
             }
-
-            if (!errors.HasErrors)
+            else
             {
                 loggerFactory ??= LoggerFactory.Create(logging =>
                 {
                     GatewayLogging.AddConsole(logging);
                     logging.SetMinimumLevel(GatewayLogging.ParseLevel(gateway.LogLevel));
                 });
-                try
+                var section = SectionOf(config, backend);
+                moduleContext = new BackendModuleContext(
+                    backend,
+                    loggerFactory,
+                    (setting, message) => Add(config, errors, section(setting), setting, message),
+                    binder.IsRecorded(typeof(GatewaySettings), nameof(GatewaySettings.Address)),
+                    errors.HasErrors);
+                module.Configure(moduleContext);
+                if (moduleContext.PrivateApiPortFile is { } portFile && !moduleContext.IsPrivateApiAddressConfigured
+                    && ListenAddress.TryParse(gateway.Address, out var privateAddress, out _) && privateAddress.Port == 0)
                 {
-                    var keys = database.DbEncryptKeys.Count > 0 ? EncryptionKeys.Parse(database.DbEncryptKeys) : EncryptionKeys.FromEnvironment();
-                    store = ClusterStoreFactory.Create(database.DbUrl, keys, Directory.GetCurrentDirectory(), loggerFactory.CreateLogger("DaskGateway.Storage"), out storeDescription);
-                    if (store is SqliteClusterStore sqlite && !binder.IsRecorded(typeof(GatewaySettings), nameof(GatewaySettings.Address))
-                        && ListenAddress.TryParse(gateway.Address, out var privateAddress, out _) && privateAddress.Port == 0)
-                    {
-                        privatePortFile = PrivateApiPortFile.PathBeside(sqlite.DatabasePath);
-                        gateway.Address = PrivateApiPortFile.Resolve(privatePortFile, gateway.Address, loggerFactory.CreateLogger("DaskGateway.Hosting"));
-                    }
-                }
-                catch (ConfigurationException e)
-                {
-                    Add(config, errors, "DBBackendBase", nameof(DBBackendBase.DbUrl), e.Message);
+                    privatePortFile = portFile;
+                    gateway.Address = PrivateApiPortFile.Resolve(privatePortFile, gateway.Address, loggerFactory.CreateLogger("DaskGateway.Hosting"));
                 }
             }
-        }
-        else if (backend is KubeBackend kube)
-        {
-            if (string.IsNullOrWhiteSpace(kube.GatewayInstance))
-            {
-                Add(config, errors, "KubeBackend", nameof(KubeBackend.GatewayInstance), "must name this gateway's deployment (the chart sets it; or set GATEWAY_INSTANCE)");
-            }
-        }
-        else if (backend is not null)
-        {
-            Add(config, errors, "DaskGateway", nameof(GatewaySettings.BackendClass), $"{backend.GetType().Name} cannot be used: backends must derive from DBBackendBase or KubeBackend");
         }
 
         errors.ThrowIfAny();
-        return new GatewayComponents(gateway, proxy, authenticator!, backend!, new BinderClusterConfigFactory(binder), types, store, storeDescription, publicBoundToLoopback, privatePortFile);
+        return new GatewayComponents(gateway, proxy, authenticator!, backend!, module!, moduleContext!, new BinderClusterConfigFactory(binder), types, publicBoundToLoopback, privatePortFile);
     }
 
-    private static bool IsInMemory(string dbUrl) => dbUrl is "sqlite://" or "sqlite:///:memory:";
+    /// <summary>
+    /// The section a backend setting is reported under: where the operator recorded it (a base
+    /// class's section such as <c>LocalBackend</c>), else the class that declares the setting.
+    /// </summary>
+    private static Func<string, string> SectionOf(GatewayConfig config, Backend backend) => setting =>
+    {
+        foreach (var type in ConfigurableTypes.Hierarchy(backend.GetType()))
+        {
+            var section = ConfigurableTypes.SectionName(type);
+            if (config.TryGet(section, setting, out _))
+            {
+                return section;
+            }
+        }
+
+        return ConfigurableTypes.SectionName(backend.GetType().GetProperty(setting)?.DeclaringType ?? backend.GetType());
+    };
 
     private static void CheckAddress(GatewayConfig config, ConfigErrors errors, string section, string setting, string value)
     {

@@ -1,9 +1,7 @@
 using DaskGateway.Api;
 using DaskGateway.Auth;
-using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Proxy.Http;
-using DaskGateway.Security;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -47,7 +45,8 @@ internal static class GatewayHost
         services.AddSingleton(components.ClusterConfigFactory);
         services.AddSingleton(components.Types);
         services.AddSingleton<ClusterRequests>();
-        AddClusterServices(services, components);
+        components.BackendModule.AddServices(services, components.BackendContext);
+        services.AddSingleton<ClusterApi>();
         var cookieName = string.IsNullOrEmpty(components.Authenticator.CookieName) ? GatewayCookie.NewRandomName() : components.Authenticator.CookieName;
         services.AddDaskGatewayProxy(components.Proxy.ToOptions() with { AuthCookieName = cookieName });
         services.AddHttpClient<ISchedulerClient, SchedulerClient>(http => http.Timeout = TimeSpan.FromSeconds(10));
@@ -61,44 +60,24 @@ internal static class GatewayHost
             cookieName,
             components.Proxy.Prefix.TrimEnd('/'),
             provider.GetRequiredService<ILogger<UserAuthentication>>()));
+        services.AddSingleton<ClusterEndpoints>();
+        services.AddSingleton<SchedulerEndpoints>();
         services.AddSingleton<GatewayApi>();
+        services.AddSingleton<ApiMiddleware>();
         services.AddHostedService<GatewayLifetime>();
 
         var app = builder.Build();
         var api = app.Services.GetRequiredService<GatewayApi>();
+        var apiMiddleware = app.Services.GetRequiredService<ApiMiddleware>();
         var forwarder = app.Services.GetRequiredService<HttpRouteForwarder>();
         var prefix = components.Proxy.Prefix.TrimEnd('/');
         app.Use((context, next) => IsPublic(context) && forwarder.TryMatch(context, out var route, out var remaining)
             ? forwarder.ForwardAsync(context, route, remaining)
             : next(context));
         app.Use((context, next) => StripPublicPrefix(context, prefix) ? next(context) : NotUnderPrefix(context));
+        app.Use(apiMiddleware.InvokeAsync);
         app.Run(api.HandleAsync);
         return app;
-    }
-
-    /// <summary>The services that keep the backend's clusters: the database and reconciler, or the backend's own.</summary>
-    private static void AddClusterServices(IServiceCollection services, GatewayComponents components)
-    {
-        if (components.Backend is DBBackendBase database)
-        {
-            services.AddSingleton(database);
-            services.AddSingleton(components.Store!);
-            services.AddSingleton<ClusterRegistry>();
-            services.AddSingleton<ClusterRecords>();
-            services.AddSingleton<ClusterCredentialFactory>();
-            services.AddSingleton<ClusterReconciler>();
-            services.AddSingleton<ClusterManager>();
-            services.AddSingleton<IClusterService>(provider => provider.GetRequiredService<ClusterManager>());
-            services.AddSingleton<IClusterLifecycle, DatabaseClusterLifecycle>();
-        }
-        else if (components.Backend is KubeBackend kube)
-        {
-            services.AddKubernetesClusters(kube);
-        }
-        else
-        {
-            throw new InvalidOperationException($"{components.Backend.GetType().Name} cannot be hosted: backends must derive from DBBackendBase or KubeBackend");
-        }
     }
 
     /// <summary>How other processes reach the private API: its address, an any-address host replaced by this machine's name.</summary>

@@ -16,7 +16,7 @@ internal sealed partial class GatewayLifetime : IHostedService
 {
     private readonly Authenticator _authenticator;
     private readonly Backend _backend;
-    private readonly IClusterLifecycle _clusters;
+    private readonly IClusterSource _clusters;
     private readonly IServiceProvider _services;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<GatewayLifetime> _logger;
@@ -26,7 +26,7 @@ internal sealed partial class GatewayLifetime : IHostedService
     public GatewayLifetime(
         Authenticator authenticator,
         Backend backend,
-        IClusterLifecycle clusters,
+        IClusterSource clusters,
         IServiceProvider services,
         IHostApplicationLifetime lifetime,
         ILogger<GatewayLifetime> logger,
@@ -77,6 +77,7 @@ internal sealed partial class GatewayLifetime : IHostedService
     {
         await _reconcilerStarted;
         await _clusters.StopAsync(cancellationToken);
+        await _backend.CleanupAsync(cancellationToken);
         await _authenticator.CleanupAsync(cancellationToken);
     }
 

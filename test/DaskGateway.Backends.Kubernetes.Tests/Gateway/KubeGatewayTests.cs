@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
+using DaskGateway.Clusters;
 using DaskGateway.Kubernetes.Fake;
-using DaskGateway.Security;
 using DaskGateway.Tests.Infrastructure;
 
 namespace DaskGateway.Kubernetes.Gateway;

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaskGateway.Clusters;
-using DaskGateway.Security;
 using k8s;
 using k8s.Models;
 

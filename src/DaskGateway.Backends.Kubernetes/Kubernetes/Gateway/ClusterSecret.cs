@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
-using DaskGateway.Security;
+using DaskGateway.Clusters;
 using k8s.Models;
 
 namespace DaskGateway.Backends.Kubernetes;

@@ -1,6 +1,5 @@
 using DaskGateway.Clusters;
 using DaskGateway.Json;
-using DaskGateway.Security;
 
 namespace DaskGateway.Backends.Kubernetes;
 
@@ -28,12 +27,12 @@ internal static class KubeClusterView
         _ => ClusterStatus.Pending,
     };
 
-    public static ClusterSnapshot Snapshot(DaskClusterResource resource, ClusterCredentials? credentials)
+    public static ClusterState Snapshot(DaskClusterResource resource, ClusterCredentials? credentials, bool isReady, ClusterConfig config, string apiAddress)
     {
         var name = NameOf(resource);
         var status = StatusOf(resource);
         var running = status == ClusterStatus.Running;
-        return new ClusterSnapshot(
+        return new ClusterState(
             name,
             resource.Spec.Username,
             status,
@@ -42,7 +41,10 @@ internal static class KubeClusterView
             status is ClusterStatus.Stopped or ClusterStatus.Failed ? Milliseconds(resource.Status?.CompletionTime) : null,
             running ? credentials : null,
             running ? $"/clusters/{name}/status" : null,
-            IsActive(resource));
+            IsActive(resource),
+            isReady,
+            config,
+            apiAddress);
     }
 
     public static IReadOnlyList<ClusterEvent> EventsOf(DaskClusterResource resource)

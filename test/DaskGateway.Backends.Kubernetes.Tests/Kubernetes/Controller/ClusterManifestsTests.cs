@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Backends.Kubernetes.Controller;
+using DaskGateway.Clusters;
 using DaskGateway.Configuration;
-using DaskGateway.Security;
 using k8s;
 using k8s.Models;
 
