@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -35,7 +34,7 @@ internal sealed class ClusterRecords
                 cluster.Count,
                 ToJson(cluster.Options),
                 cluster.Config.GetType().FullName!,
-                ConfigToJson(cluster.Config),
+                ClusterConfigJson.Write(cluster.Config).ToJsonString(),
                 cluster.State.ToJsonString(),
                 cluster.Token,
                 cluster.Credentials?.CertificatePem,
@@ -109,32 +108,13 @@ internal sealed class ClusterRecords
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>Every readable setting of the config, as JSON (memory sizes in bytes, classes by full name).</summary>
-    public static string ConfigToJson(ClusterConfig config)
-    {
-        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var setting in SettingMap.For(config.GetType()).Settings.Where(s => s.CanRead))
-        {
-            values[setting.Name] = setting.Property.GetValue(config) switch
-            {
-                MemorySize size => size.Bytes,
-                Type type => type.FullName,
-                IDictionary or IEnumerable or string or null or bool or double or float or int or long => setting.Property.GetValue(config),
-                var other => other.ToString(),
-            };
-        }
-
-        return ToJson(values);
-    }
-
     private ClusterConfig ConfigFromJson(string configClass, string json)
     {
         var type = _types.Types.Concat(_types.SectionTypes).FirstOrDefault(t => t.FullName == configClass)
             ?? throw new InvalidOperationException($"Stored cluster config class '{configClass}' is not known to this gateway");
         var errors = new ConfigErrors();
         var config = (ClusterConfig)_binder.Create(type, errors);
-        var values = JsonValues.ToDictionary(JsonDocument.Parse(json).RootElement);
-        _binder.ApplyOverrides(config, values, errors);
+        _binder.ApplyOverrides(config, ClusterConfigJson.Read(json), errors);
         return errors.HasErrors
             ? throw new InvalidOperationException($"Stored cluster config is invalid: {string.Join("; ", errors.Errors.Select(e => e.Message))}")
             : config;

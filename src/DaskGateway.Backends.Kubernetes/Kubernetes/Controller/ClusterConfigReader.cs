@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using DaskGateway.Configuration;
-using DaskGateway.Json;
 
 namespace DaskGateway.Backends.Kubernetes.Controller;
 
@@ -26,7 +25,7 @@ internal sealed class ClusterConfigReader
         ArgumentNullException.ThrowIfNull(config);
         var errors = new ConfigErrors();
         var result = new KubeClusterConfig();
-        var values = JsonValues.ToDictionary(config);
+        var values = ClusterConfigJson.Read(config);
         unknownKeys = _binder.ApplyOverrides(result, values, errors);
         problems = [.. errors.Errors.Select(error => error.Message), .. result.Validate()];
         return problems.Count == 0 ? result : null;

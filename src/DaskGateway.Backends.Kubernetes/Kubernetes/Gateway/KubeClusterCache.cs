@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using DaskGateway.Clusters;
-using DaskGateway.Json;
+using DaskGateway.Configuration;
 using DaskGateway.Logging;
 using k8s;
 using k8s.Models;
@@ -136,7 +136,7 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
         var name = KubeClusterView.NameOf(resource);
         return _configs.GetOrAdd(name, _ =>
         {
-            var config = _configFactory.Create(_backend.ClusterConfigClass, JsonValues.ToDictionary(resource.Spec.Config), out var errors);
+            var config = _configFactory.Create(_backend.ClusterConfigClass, ClusterConfigJson.Read(resource.Spec.Config), out var errors);
             if (errors.Count > 0)
             {
                 LogConfigProblems(name, LogText.Escape(string.Join("; ", errors)));

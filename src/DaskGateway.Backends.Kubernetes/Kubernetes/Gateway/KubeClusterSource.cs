@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaskGateway.Clusters;
+using DaskGateway.Configuration;
 using DaskGateway.Logging;
 using k8s;
 using k8s.Models;
