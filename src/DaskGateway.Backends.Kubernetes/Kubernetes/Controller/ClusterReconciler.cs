@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using DaskGateway.Security;
@@ -101,42 +100,6 @@ internal sealed partial class ClusterReconciler
     // The scheduler's expectation is kept apart from the workers', which are counted.
     private static string SchedulerExpectationKey(string key) => key + "/scheduler";
 
-    private static string? Label(V1Pod pod, string label) =>
-        pod.Metadata.Labels is { } labels && labels.TryGetValue(label, out var value) ? value : null;
-
-    private static bool IsFinished(V1Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
-
-    private static V1ContainerState? ContainerState(V1Pod pod, string container) =>
-        pod.Status?.ContainerStatuses?.FirstOrDefault(status => status.Name == container)?.State;
-
-    // Why the scheduler stopped, or null while it has not.
-    private static string? SchedulerTermination(V1Pod pod)
-    {
-        var terminated = ContainerState(pod, DaskClusterNames.SchedulerComponent)?.Terminated;
-        if (terminated is null && !IsFinished(pod))
-        {
-            return null;
-        }
-
-        var parts = new List<string> { $"The scheduler exited with code {terminated?.ExitCode.ToString(CultureInfo.InvariantCulture) ?? "unknown"}" };
-        if (!string.IsNullOrEmpty(terminated?.Reason ?? pod.Status?.Reason))
-        {
-            parts.Add($"reason: {terminated?.Reason ?? pod.Status?.Reason}");
-        }
-
-        if (!string.IsNullOrEmpty(terminated?.Message ?? pod.Status?.Message))
-        {
-            parts.Add($"message: {terminated?.Message ?? pod.Status?.Message}");
-        }
-
-        return string.Join("; ", parts);
-    }
-
-    private static bool IsReady(V1Endpoints? endpoints) =>
-        endpoints?.Subsets is { Count: > 0 } subsets
-        && subsets.Any(subset => subset.Addresses is { Count: > 0 })
-        && subsets.All(subset => subset.NotReadyAddresses is null or { Count: 0 });
-
     private async Task ReconcileAsync(string key, DaskClusterResource cluster, DaskClusterStatus status, CancellationToken cancellationToken)
     {
         var @namespace = cluster.Metadata.NamespaceProperty;
@@ -208,7 +171,7 @@ internal sealed partial class ClusterReconciler
             return;
         }
 
-        if (SchedulerTermination(scheduler) is { } reason)
+        if (PodStates.SchedulerTermination(scheduler) is { } reason)
         {
             Fail(key, status, reason);
             return;
@@ -222,7 +185,7 @@ internal sealed partial class ClusterReconciler
 
         if (status.Phase == DaskClusterNames.PhasePending)
         {
-            if (ContainerState(scheduler, DaskClusterNames.SchedulerComponent)?.Running is null)
+            if (PodStates.ContainerState(scheduler, DaskClusterNames.SchedulerComponent)?.Running is null)
             {
                 return;
             }
@@ -234,7 +197,7 @@ internal sealed partial class ClusterReconciler
                 status.Service = DaskClusterNames.Service(name);
             }
 
-            if (!IsReady(_endpoints.Get(@namespace, DaskClusterNames.Service(name))))
+            if (!PodStates.IsReady(_endpoints.Get(@namespace, DaskClusterNames.Service(name))))
             {
                 return;
             }
@@ -253,17 +216,17 @@ internal sealed partial class ClusterReconciler
         var name = cluster.Metadata.Name;
         var cached = _pods.List(pod =>
             pod.Metadata.NamespaceProperty == @namespace
-            && Label(pod, DaskClusterNames.ClusterLabel) == name
-            && Label(pod, DaskClusterNames.ComponentLabel) == DaskClusterNames.WorkerComponent);
+            && PodStates.Label(pod, DaskClusterNames.ClusterLabel) == name
+            && PodStates.Label(pod, DaskClusterNames.ComponentLabel) == DaskClusterNames.WorkerComponent);
         var workers = _expectations.Effective(key, cached);
 
         // Workers that exited (retired by the scheduler, or failed) are removed; they count for nothing.
-        foreach (var finished in workers.Where(IsFinished))
+        foreach (var finished in workers.Where(PodStates.IsFinished))
         {
             await DeletePodAsync(key, finished, cancellationToken).ConfigureAwait(false);
         }
 
-        var active = workers.Where(pod => !IsFinished(pod) && pod.Metadata.DeletionTimestamp is null).ToList();
+        var active = workers.Where(pod => !PodStates.IsFinished(pod) && pod.Metadata.DeletionTimestamp is null).ToList();
         // The gateway clamps replicas already; a resource written by anyone else is held to the same limit.
         var wanted = Math.Clamp(cluster.Spec.Replicas ?? 0, 0, config.WorkerLimit);
         var missing = wanted - active.Count;
