@@ -1,6 +1,5 @@
 using System.Reflection;
 using DaskGateway.Auth;
-using DaskGateway.Backends;
 using DaskGateway.Configuration;
 using DaskGateway.Scripting;
 using DaskGateway.Storage;
@@ -58,14 +57,16 @@ internal static class GatewayStartup
         return config;
     }
 
-    /// <summary>The DaskGateway assemblies extensions and config scripts compile against.</summary>
+    /// <summary>
+    /// The DaskGateway assemblies extensions and config scripts compile against: the SDK, the core,
+    /// storage, this server, and the assembly of every built-in configurable class (so that a
+    /// script may subclass any backend or cluster config that ships).
+    /// </summary>
     public static IReadOnlyList<Assembly> HostAssemblies() =>
     [
-        typeof(Authenticator).Assembly,
-        typeof(GatewayConfig).Assembly,
-        typeof(ClusterStoreFactory).Assembly,
-        typeof(LocalBackend).Assembly,
-        typeof(GatewayStartup).Assembly,
+        .. new[] { typeof(Authenticator).Assembly, typeof(GatewayConfig).Assembly, typeof(ClusterStoreFactory).Assembly, typeof(GatewayStartup).Assembly }
+            .Concat(GatewayConfigurationLoader.BuiltInTypes().Types.Select(type => type.Assembly))
+            .Distinct(),
     ];
 
     /// <summary>The full path of the config file; null when the default file is absent. An explicit file must exist.</summary>
