@@ -62,6 +62,7 @@ internal static class GatewayStartup
     public static IReadOnlyList<Assembly> HostAssemblies() =>
     [
         typeof(Authenticator).Assembly,
+        typeof(SimpleAuthenticator).Assembly,
         typeof(GatewayConfig).Assembly,
         typeof(ClusterStoreFactory).Assembly,
         typeof(LocalBackend).Assembly,
