@@ -2,8 +2,8 @@ using DaskGateway.Auth;
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
-using DaskGateway.Security;
 using DaskGateway.Storage;
+using DaskGateway.Storage.Encryption;
 
 namespace DaskGateway.Hosting;
 
