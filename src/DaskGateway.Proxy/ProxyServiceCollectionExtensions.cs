@@ -4,7 +4,9 @@ using DaskGateway.Proxy.Http;
 using DaskGateway.Proxy.Routing;
 using DaskGateway.Proxy.Sni;
 
+#pragma warning disable IDE0130 // Service-collection extensions live in the namespace of IServiceCollection, by convention.
 namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
 
 /// <summary>Registers the public entry point's parts.</summary>
 internal static class ProxyServiceCollectionExtensions

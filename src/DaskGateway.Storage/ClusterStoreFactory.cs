@@ -1,5 +1,5 @@
 using DaskGateway.Configuration;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Storage;

@@ -2,6 +2,7 @@ using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
 using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaskGateway.Storage;

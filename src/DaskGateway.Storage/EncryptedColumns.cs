@@ -1,5 +1,5 @@
 using System.Text;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 
 namespace DaskGateway.Storage;
 

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using DaskGateway.Configuration;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 

@@ -52,7 +52,7 @@ public sealed class AdminCredentialTests
         public override Task<User?> AuthenticateAsync(AuthenticationRequest request)
         {
             ArgumentNullException.ThrowIfNull(request);
-            return Task.FromResult(SimpleAuthenticator.TryReadBasicCredentials(request.Headers.Authorization.ToString(), out var userName, out _, out _)
+            return Task.FromResult(AuthorizationHeader.TryGetBasicCredentials(request.Headers.Authorization.ToString(), out var userName, out _)
                 ? new User(userName, Admin: userName == AdminName)
                 : null);
         }

@@ -1,5 +1,5 @@
 using DaskGateway.Clusters;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 using DaskGateway.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using DaskGateway.Clusters;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 using DaskGateway.Tests.Infrastructure;
 
 namespace DaskGateway.Tests;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using DaskGateway.Clusters;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 using DaskGateway.Tests.Infrastructure;
 
 namespace DaskGateway.Tests;

@@ -131,13 +131,13 @@ public sealed class ExtensionTests
     public void AnExtensionThatDoesNotCompile_IsReportedWithFileLineAndColumn()
     {
         var run = new ScriptRun();
-        var file = run.Write("Bad.cs", "public class Bad : DaskGateway.Auth.Authenticator { }");
+        var file = run.Write("Bad.cs", "public class Bad : DaskGateway.Auth.Authenticator { public override string Challenge => 1; }");
 
         var report = run.Run(null, null, run.Directory);
 
         Assert.Empty(report.Extensions);
         Assert.Equal(
-            $"{file}:1:14: error CS0534: 'Bad' does not implement inherited abstract member 'Authenticator.AuthenticateAsync(AuthenticationRequest)'",
+            $"{file}:1:89: error CS0029: Cannot implicitly convert type 'int' to 'string'",
             Assert.Single(run.Errors.Errors).ToString());
     }
 

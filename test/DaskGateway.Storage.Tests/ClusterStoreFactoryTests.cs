@@ -1,6 +1,6 @@
 using DaskGateway.Configuration;
-using DaskGateway.Security;
 using DaskGateway.Storage;
+using DaskGateway.Storage.Encryption;
 
 namespace DaskGateway.Tests.Storage;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using DaskGateway.Configuration;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 
 namespace DaskGateway.Tests.Storage;
 

@@ -1,6 +1,6 @@
 using DaskGateway.Clusters;
-using DaskGateway.Security;
 using DaskGateway.Storage;
+using DaskGateway.Storage.Encryption;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 

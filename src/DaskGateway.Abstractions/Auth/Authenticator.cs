@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.AspNetCore.Http;
 
 namespace DaskGateway.Auth;
 
@@ -9,7 +10,7 @@ namespace DaskGateway.Auth;
 /// <remarks>
 /// The gateway runs the client's handshake around this class: a request without a valid
 /// cookie gets a 401 with <see cref="Challenge"/>; the client retries with credentials,
-/// <see cref="AuthenticateAsync"/> checks them, and the success response sets a cookie that
+/// <see cref="AuthenticateAsync(AuthenticationRequest, CancellationToken)"/> checks them, and the success response sets a cookie that
 /// is honoured for <see cref="CacheMaxAge"/> seconds without calling the authenticator again.
 /// </remarks>
 public abstract class Authenticator
@@ -37,8 +38,30 @@ public abstract class Authenticator
     /// <see cref="AuthenticationUnavailableException"/> to answer 502 when the service that checks
     /// credentials cannot answer. Any other exception is a 500.
     /// </summary>
-    public abstract Task<User?> AuthenticateAsync(AuthenticationRequest request);
+    /// <remarks>
+    /// The gateway calls this overload, with the request's <see cref="HttpContext.RequestAborted"/>, which
+    /// an authenticator that asks another service passes on. Override this one, or (as extensions written
+    /// before it existed do) <see cref="AuthenticateAsync(AuthenticationRequest)"/>, which this one calls by default.
+    /// </remarks>
+    public virtual Task<User?> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken) => AuthenticateAsync(request);
+
+    /// <summary>
+    /// Checks the request's credentials without a cancellation token; see
+    /// <see cref="AuthenticateAsync(AuthenticationRequest, CancellationToken)"/> for what to return or throw.
+    /// By default, calls that overload (with <see cref="CancellationToken.None"/>) when the subclass overrides it.
+    /// </summary>
+    /// <exception cref="NotImplementedException">The subclass overrides neither overload.</exception>
+    public virtual Task<User?> AuthenticateAsync(AuthenticationRequest request) =>
+        OverridesCancellableAuthenticate()
+            ? AuthenticateAsync(request, CancellationToken.None)
+            : throw new NotImplementedException(
+                $"{GetType().FullName} must override AuthenticateAsync(AuthenticationRequest, CancellationToken) or AuthenticateAsync(AuthenticationRequest)");
 
     /// <summary>Called after the request succeeded, before the response is sent.</summary>
     public virtual Task PreResponseAsync(AuthenticationRequest request, User user) => Task.CompletedTask;
+
+    // The one-argument default calls the other overload only when a subclass overrides that one, so
+    // that a subclass overriding neither gets an error that says so instead of endless recursion.
+    private bool OverridesCancellableAuthenticate() =>
+        GetType().GetMethod(nameof(AuthenticateAsync), [typeof(AuthenticationRequest), typeof(CancellationToken)])!.DeclaringType != typeof(Authenticator);
 }

@@ -169,5 +169,10 @@ public abstract class DBBackendBase : Backend
     /// </summary>
     protected void NotifyMayHaveExited(string clusterName, string? workerName = null) => ExitObserver?.Invoke(clusterName, workerName);
 
-    internal Action<string, string?>? ExitObserver { get; set; }
+    /// <summary>
+    /// What <see cref="NotifyMayHaveExited"/> calls: set by the gateway that hosts this backend (its
+    /// reconciler) when it starts; a backend never sets it.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Action<string, string?>? ExitObserver { get; set; }
 }

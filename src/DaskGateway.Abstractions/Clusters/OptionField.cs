@@ -40,8 +40,13 @@ public abstract class OptionField
     /// <summary>The value used when the user did not set this field.</summary>
     internal virtual object? DefaultValue => Default;
 
-    internal void WriteSpecification(Utf8JsonWriter writer)
+    /// <summary>
+    /// Writes the field's specification as the gateway's <c>GET /api/v1/options</c> answers it
+    /// (protocol.md §5): <c>{"field", "label", "default", "spec": {"type", ...}}</c>.
+    /// </summary>
+    public void WriteSpecification(Utf8JsonWriter writer)
     {
+        ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
         writer.WriteString("field", Field);
         writer.WriteString("label", Label);

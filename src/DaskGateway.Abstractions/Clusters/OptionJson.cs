@@ -3,9 +3,14 @@ using System.Text.Json;
 
 namespace DaskGateway.Clusters;
 
-/// <summary>Writes option values as JSON, floats in Python's style (<c>1.0</c>, never <c>1</c>).</summary>
-internal static class OptionJson
+/// <summary>
+/// Writes option values as JSON the way clients read them: floats in Python's style (<c>1.0</c>, never
+/// <c>1</c>; not finite ones as <c>null</c>), mappings as objects, other sequences as arrays. A backend
+/// that hands a cluster's <see cref="OptionValues"/> to another process as JSON uses it.
+/// </summary>
+public static class OptionJson
 {
+    /// <summary>Writes <paramref name="value"/>: null, a bool, a string, a number, a <see cref="JsonElement"/>, a mapping or a sequence of these; anything else as its string.</summary>
     public static void WriteValue(Utf8JsonWriter writer, object? value)
     {
         switch (value)
@@ -68,7 +73,7 @@ internal static class OptionJson
         }
     }
 
-    public static void WriteFloat(Utf8JsonWriter writer, double value)
+    internal static void WriteFloat(Utf8JsonWriter writer, double value)
     {
         if (double.IsFinite(value))
         {

@@ -8,9 +8,11 @@ namespace DaskGateway.Clusters;
 /// Renders values the way upstream's Python server does in its messages (<c>repr</c> and
 /// <c>str</c>), so that error texts match upstream's word for word. A message never grows with
 /// what a user sent: a rendering longer than <see cref="MaxLength"/> characters is cut there and
-/// ends in <c>...</c> (upstream prints the whole value), and is built only that far.
+/// ends in <c>...</c> (upstream prints the whole value), and is built only that far. Extensions use it
+/// for messages about the values users send (an <see cref="InvalidOptionsException"/> of an options
+/// handler) and for floats handed to Python processes (<c>--dg-idle-timeout 30.0</c>).
 /// </summary>
-internal static class PythonFormat
+public static class PythonFormat
 {
     /// <summary>The longest rendering of a value, ellipsis excluded.</summary>
     public const int MaxLength = 200;
@@ -119,7 +121,7 @@ internal static class PythonFormat
     }
 
     /// <summary>Python's <c>"%f" % value</c>: six decimals.</summary>
-    public static string FixedSix(double value) => value.ToString("F6", CultureInfo.InvariantCulture);
+    internal static string FixedSix(double value) => value.ToString("F6", CultureInfo.InvariantCulture);
 
     private static bool IsInteger(IFormattable value) =>
         value is byte or sbyte or short or ushort or int or uint or long or ulong or System.Numerics.BigInteger;

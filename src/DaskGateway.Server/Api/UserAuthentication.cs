@@ -1,14 +1,14 @@
 using System.Globalization;
-using System.Security.Claims;
 using DaskGateway.Auth;
 using DaskGateway.Logging;
+using Microsoft.AspNetCore.Authentication;
 
 namespace DaskGateway.Api;
 
 /// <summary>
-/// The client's handshake (protocol.md §1.2) around the configured <see cref="Authenticator"/>:
-/// a valid cookie is enough; otherwise the authenticator checks the request's credentials, a
-/// failure is a 401 with the authenticator's challenge (a 502 when its identity service is down), and a
+/// The client's handshake (protocol.md §1.2) around the configured <see cref="Authenticator"/>, which
+/// the <see cref="GatewayAuthenticationHandler"/> scheme runs: a valid cookie is enough; otherwise the
+/// authenticator checks the request's credentials, a failure is a 401 with the authenticator's challenge (a 502 when its identity service is down), and a
 /// successful response carries a new cookie (and whatever headers the authenticator adds in
 /// <see cref="Authenticator.PreResponseAsync"/>). The cookie is scoped to the API's path
 /// (<c>&lt;Proxy.Prefix&gt;/api</c>, <c>/api</c> on the private listener) so that browsers never send it
@@ -16,7 +16,6 @@ namespace DaskGateway.Api;
 /// </summary>
 internal sealed partial class UserAuthentication
 {
-    private const string AuthenticationType = "DaskGateway";
     private readonly Authenticator _authenticator;
     private readonly AuthCookieCache _cookies;
     private readonly string _maxAge;
@@ -38,43 +37,39 @@ internal sealed partial class UserAuthentication
     /// <summary>Authenticates the request, runs <paramref name="handler"/> for the user, and writes its response.</summary>
     public async Task HandleAsync(HttpContext context, Func<User, Task<ApiResponse>> handler)
     {
-        AuthenticationRequest? request = null;
-        if (!TryGetCookieUser(context, out var user))
+        var result = await context.AuthenticateAsync(GatewayAuthenticationHandler.SchemeName);
+        switch (result.Failure)
         {
-            request = new AuthenticationRequest(context);
-            try
-            {
-                user = await _authenticator.AuthenticateAsync(request);
-            }
-            catch (AuthenticationException e)
-            {
+            case null:
+                break;
+            case AuthenticationException e:
                 await ChallengeAsync(context, e.Message);
                 return;
-            }
-            catch (AuthenticationUnavailableException e)
-            {
+            case AuthenticationUnavailableException e:
                 LogAuthenticatorUnavailable(e, _authenticator.GetType().Name);
                 await ApiResponse.WriteErrorAsync(context, StatusCodes.Status502BadGateway, e.Message);
                 return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
+            case var e:
                 LogAuthenticatorFailed(e, _authenticator.GetType().Name);
                 await ApiResponse.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "Authentication failed with an internal error; see the gateway's log");
                 return;
-            }
+        }
 
-            if (user is null)
-            {
-                await ChallengeAsync(context, "Authentication required");
-                return;
-            }
+        if (!result.Succeeded)
+        {
+            await ChallengeAsync(context, "Authentication required");
+            return;
+        }
 
+        var user = GatewayAuthenticationHandler.GetUser(result);
+        var request = GatewayAuthenticationHandler.GetAcceptedRequest(result);
+        if (request is not null)
+        {
             var shownName = LogText.Escape(user.Name);
             LogAuthenticated(shownName);
         }
 
-        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name)], AuthenticationType));
+        context.User = result.Principal;
         var response = await handler(user);
         if (request is not null)
         {
@@ -108,19 +103,10 @@ internal sealed partial class UserAuthentication
         return $"{CookieName}={value}; Max-Age={_maxAge}; Path={prefix}/api; HttpOnly; SameSite=Lax{(secure ? "; Secure" : "")}";
     }
 
-    private bool TryGetCookieUser(HttpContext context, out User user)
+    private static async Task ChallengeAsync(HttpContext context, string message)
     {
-        user = null!;
-        return context.Request.Headers.Cookie.Count > 0
-            && context.Request.Cookies.TryGetValue(CookieName, out var value)
-            && value is not null
-            && _cookies.TryGet(value, out user);
-    }
-
-    private Task ChallengeAsync(HttpContext context, string message)
-    {
-        context.Response.Headers.WWWAuthenticate = _authenticator.Challenge;
-        return ApiResponse.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, message);
+        await context.ChallengeAsync(GatewayAuthenticationHandler.SchemeName);
+        await ApiResponse.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, message);
     }
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Debug, Message = "Authenticated user {UserName}")]

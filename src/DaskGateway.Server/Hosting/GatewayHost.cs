@@ -54,6 +54,7 @@ internal static class GatewayHost
         services.AddSingleton(provider => new AuthCookieCache(
             provider.GetRequiredService<TimeProvider>(),
             TimeSpan.FromSeconds(components.Authenticator.CacheMaxAge)));
+        services.AddDaskGatewayAuthentication(cookieName);
         services.AddSingleton(provider => new UserAuthentication(
             components.Authenticator,
             provider.GetRequiredService<AuthCookieCache>(),

@@ -26,6 +26,6 @@ public sealed class JupyterHubAuthenticatorTests
         var context = new DefaultHttpContext();
         context.Request.Headers.Authorization = "Basic YWxpY2U6cHc=";
 
-        Assert.Null(await new JupyterHubAuthenticator().AuthenticateAsync(new AuthenticationRequest(context)));
+        Assert.Null(await new JupyterHubAuthenticator().AuthenticateAsync(new AuthenticationRequest(context), TestContext.Current.CancellationToken));
     }
 }

@@ -22,7 +22,7 @@ public sealed class SimpleAuthenticatorTests
     [Fact]
     public async Task AnyPassword_IsAcceptedWithoutASharedPassword()
     {
-        var user = await new SimpleAuthenticator().AuthenticateAsync(Request(Basic("alice@non-alpha.characters:")));
+        var user = await new SimpleAuthenticator().AuthenticateAsync(Request(Basic("alice@non-alpha.characters:")), TestContext.Current.CancellationToken);
 
         Assert.Equal("alice@non-alpha.characters", user!.Name);
         Assert.False(user.Admin);
@@ -34,9 +34,9 @@ public sealed class SimpleAuthenticatorTests
     {
         var authenticator = new SimpleAuthenticator { Password = "s3cret" };
 
-        Assert.Equal("bob", (await authenticator.AuthenticateAsync(Request(Basic("bob:s3cret"))))!.Name);
-        await Assert.ThrowsAsync<AuthenticationException>(() => authenticator.AuthenticateAsync(Request(Basic("bob:wrong"))));
-        await Assert.ThrowsAsync<AuthenticationException>(() => authenticator.AuthenticateAsync(Request(Basic("bob:s3cret2"))));
+        Assert.Equal("bob", (await authenticator.AuthenticateAsync(Request(Basic("bob:s3cret")), TestContext.Current.CancellationToken))!.Name);
+        await Assert.ThrowsAsync<AuthenticationException>(() => authenticator.AuthenticateAsync(Request(Basic("bob:wrong")), TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<AuthenticationException>(() => authenticator.AuthenticateAsync(Request(Basic("bob:s3cret2")), TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -47,7 +47,7 @@ public sealed class SimpleAuthenticatorTests
     [InlineData("Basicxyz")]
     public async Task NoBasicCredentials_IsNoUser(string? header)
     {
-        Assert.Null(await new SimpleAuthenticator().AuthenticateAsync(Request(header)));
+        Assert.Null(await new SimpleAuthenticator().AuthenticateAsync(Request(header), TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -56,7 +56,7 @@ public sealed class SimpleAuthenticatorTests
     [InlineData("Basic OnBhc3N3b3Jk")]
     public async Task MalformedBasicCredentials_AreRejectedWithAReason(string header)
     {
-        var error = await Assert.ThrowsAsync<AuthenticationException>(() => new SimpleAuthenticator().AuthenticateAsync(Request(header)));
+        var error = await Assert.ThrowsAsync<AuthenticationException>(() => new SimpleAuthenticator().AuthenticateAsync(Request(header), TestContext.Current.CancellationToken));
 
         Assert.StartsWith("Malformed Basic credentials", error.Message, StringComparison.Ordinal);
     }
@@ -64,7 +64,7 @@ public sealed class SimpleAuthenticatorTests
     [Fact]
     public async Task NonAsciiCredentials_AreRejected()
     {
-        var error = await Assert.ThrowsAsync<AuthenticationException>(() => new SimpleAuthenticator().AuthenticateAsync(Request(Basic("josé:pw"))));
+        var error = await Assert.ThrowsAsync<AuthenticationException>(() => new SimpleAuthenticator().AuthenticateAsync(Request(Basic("josé:pw")), TestContext.Current.CancellationToken));
 
         Assert.Contains("ASCII", error.Message, StringComparison.Ordinal);
     }

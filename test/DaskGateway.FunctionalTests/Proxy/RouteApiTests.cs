@@ -131,7 +131,7 @@ public sealed class RouteApiTests
     {
         var directory = Directory.CreateTempSubdirectory("dask-gateway-routes-");
         var port = Eventually.FreeLoopbackPort();
-        var key = Security.EncryptionKeys.GenerateKey();
+        var key = DaskGateway.Storage.Encryption.EncryptionKeys.GenerateKey();
         (string, object?)[] Durable(bool stop) =>
         [
             ("DaskGateway.Address", $"127.0.0.1:{port}"),

@@ -116,7 +116,7 @@ public sealed partial class KerberosAuthenticator : Authenticator, IDisposable
     }
 
     /// <inheritdoc/>
-    public override Task<User?> AuthenticateAsync(AuthenticationRequest request)
+    public override Task<User?> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!TryReadToken(request.Headers.Authorization.ToString(), out var token))

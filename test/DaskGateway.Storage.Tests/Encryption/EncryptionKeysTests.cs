@@ -1,8 +1,8 @@
 using System.Text;
 using DaskGateway.Configuration;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 
-namespace DaskGateway.Tests.Security;
+namespace DaskGateway.Tests.Storage.Encryption;
 
 public sealed class EncryptionKeysTests
 {

@@ -1,7 +1,7 @@
 using System.Text;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 
-namespace DaskGateway.Tests.Security;
+namespace DaskGateway.Tests.Storage.Encryption;
 
 public sealed class MultiFernetTests
 {

@@ -6,9 +6,10 @@ namespace DaskGateway.Logging;
 /// <summary>
 /// Makes a string that a user, a client or a cluster chose (a request path, a user name, an
 /// address a scheduler reported) safe to put in a log line: one value can neither start a line of
-/// its own nor fill the log.
+/// its own nor fill the log. Extensions use it for what they log of a request (a user name from
+/// credentials, a path), as the gateway does.
 /// </summary>
-internal static class LogText
+public static class LogText
 {
     /// <summary>Characters of a value that are logged; the rest is replaced by a count.</summary>
     public const int MaxLength = 512;

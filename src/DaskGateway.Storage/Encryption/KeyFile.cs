@@ -2,7 +2,7 @@ using System.Text;
 using DaskGateway.Configuration;
 using Microsoft.Extensions.Logging;
 
-namespace DaskGateway.Security;
+namespace DaskGateway.Storage.Encryption;
 
 /// <summary>
 /// The encryption key file of the embedded default database (design.md §4): with no key configured,

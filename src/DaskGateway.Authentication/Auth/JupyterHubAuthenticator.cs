@@ -145,7 +145,7 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
     }
 
     /// <inheritdoc/>
-    public override async Task<User?> AuthenticateAsync(AuthenticationRequest request)
+    public override async Task<User?> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!TryReadToken(request.Headers.Authorization.ToString(), out var token))
@@ -166,7 +166,7 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
         User user;
         try
         {
-            user = await VerifyWithinCapAsync(token, request.HttpContext.RequestAborted);
+            user = await VerifyWithinCapAsync(token, cancellationToken);
         }
         catch (AuthenticationException e)
         {

@@ -1,4 +1,4 @@
-namespace DaskGateway.Security;
+namespace DaskGateway.Storage.Encryption;
 
 /// <summary>
 /// Several Fernet keys for key rotation, as Python's <c>MultiFernet</c>: tokens are made with the first

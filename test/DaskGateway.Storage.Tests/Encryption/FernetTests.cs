@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 using Microsoft.Extensions.Time.Testing;
 
-namespace DaskGateway.Tests.Security;
+namespace DaskGateway.Tests.Storage.Encryption;
 
 /// <summary>The published vectors of https://github.com/fernet/spec plus malformed-input checks.</summary>
 public sealed class FernetTests

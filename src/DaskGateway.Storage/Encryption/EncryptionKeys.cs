@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DaskGateway.Configuration;
 
-namespace DaskGateway.Security;
+namespace DaskGateway.Storage.Encryption;
 
 /// <summary>
 /// The database encryption keys of protocol.md §4.8 (<c>db_encrypt_keys</c> /

@@ -1,8 +1,8 @@
 using DaskGateway.Configuration;
-using DaskGateway.Security;
+using DaskGateway.Storage.Encryption;
 using Microsoft.Extensions.Logging;
 
-namespace DaskGateway.Tests.Security;
+namespace DaskGateway.Tests.Storage.Encryption;
 
 public sealed class KeyFileTests : IDisposable
 {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace DaskGateway.Security;
+namespace DaskGateway.Storage.Encryption;
 
 /// <summary>
 /// URL-safe base64 with padding, as Python's <c>base64.urlsafe_b64encode</c> writes it (the form of

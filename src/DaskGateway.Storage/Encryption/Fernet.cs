@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace DaskGateway.Security;
+namespace DaskGateway.Storage.Encryption;
 
 /// <summary>
 /// The Fernet token format (https://github.com/fernet/spec), byte for byte what Python's
