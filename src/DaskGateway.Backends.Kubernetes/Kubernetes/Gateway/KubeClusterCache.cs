@@ -71,8 +71,19 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    public IEnumerable<DaskClusterResource> List(string? username) =>
-        _watcher.List(resource => username is null || resource.Spec.Username == username);
+    /// <summary>
+    /// The clusters the watch reported, then those created or read a moment ago that it has not
+    /// delivered yet, so that a user lists the cluster they just created, as on the database backend.
+    /// </summary>
+    public IEnumerable<DaskClusterResource> List(string? username)
+    {
+        bool IsListed(DaskClusterResource resource) => username is null || resource.Spec.Username == username;
+        var watched = _watcher.List(IsListed);
+        var notYetWatched = _fetched.Values
+            .Where(resource => IsListed(resource) && _watcher.Get(resource.Metadata.NamespaceProperty, resource.Metadata.Name ?? "") is null)
+            .OrderBy(resource => resource.Metadata.CreationTimestamp);
+        return [.. watched, .. notYetWatched];
+    }
 
     /// <summary>
     /// The cluster's resource from the cache, else from the API server: a cluster created a moment
@@ -105,6 +116,15 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
         catch (Exception e) when (KubeApiErrors.IsNotFound(e) || KubeApiErrors.StatusOf(e) == System.Net.HttpStatusCode.Forbidden)
         {
             return null;
+        }
+    }
+
+    /// <summary>A resource this gateway just created, as the API server answered it: known until the watch delivers it.</summary>
+    public void RememberCreated(DaskClusterResource? resource)
+    {
+        if (resource?.Metadata?.Name is { } resourceName && _watcher.Get(resource.Metadata.NamespaceProperty, resourceName) is null)
+        {
+            _fetched[KubeClusterView.NameOf(resource)] = resource;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
@@ -84,14 +83,16 @@ internal sealed partial class KubeClusterSource : IClusterSource
             Spec = new DaskClusterSpec
             {
                 Username = request.User.Name,
-                Options = JsonSerializer.SerializeToNode(request.Options) as JsonObject ?? [],
+                // Written as the database backend writes them, floats as floats (1.0, not 1), so that both answer the same options.
+                Options = JsonNode.Parse(ClusterRecords.ToJson(request.Options)) as JsonObject ?? [],
                 Config = ClusterConfigJson.Write(request.Config),
             },
         };
 
+        DaskClusterResource? created;
         try
         {
-            await _client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            created = await _client.CustomObjects.CreateNamespacedCustomObjectAsync<DaskClusterResource>(
                 resource, DaskClusterResource.Group, DaskClusterResource.Version, kubeConfig.Namespace, DaskClusterResource.Plural, cancellationToken: _cache.Stopping);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -103,6 +104,7 @@ internal sealed partial class KubeClusterSource : IClusterSource
 
         var name = DaskClusterNames.ClusterName(kubeConfig.Namespace, resourceName);
         _cache.RememberConfig(name, request.Config);
+        _cache.RememberCreated(created);
         var shownUser = LogText.Escape(request.User.Name);
         LogCreated(name, shownUser);
         return name;
