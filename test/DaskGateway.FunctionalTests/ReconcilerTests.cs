@@ -131,8 +131,7 @@ public sealed class ReconcilerTests
         }
 
         Assert.Equal("RUNNING", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
-        backend.Scheduler(name).HeartbeatsPaused = true;
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await backend.Scheduler(name).PauseHeartbeatsAsync();
         time.Advance(TimeSpan.FromSeconds(11));
 
         await alice.WaitForStatusAsync(name, "FAILED");
