@@ -29,7 +29,7 @@ public sealed class LoggedErrors : ILoggerProvider
         {
             Assert.Fail(
                 $"The gateway logged {unexpected.Count} unexpected error(s):"
-                + string.Concat(unexpected.Select(e => $"{Environment.NewLine}  {e.Level} {e.EventId}: {e.Message}{(e.Exception is null ? "" : Environment.NewLine + "    " + e.Exception)}")));
+                + string.Concat(unexpected.Select(e => $"{Environment.NewLine}  {e.Level} {e.EventId.Id} ({e.EventId.Name}): {e.Message}{(e.Exception is null ? "" : Environment.NewLine + "    " + e.Exception)}")));
         }
     }
 

@@ -13,7 +13,7 @@ namespace DaskGateway.Clusters;
 /// The settable properties and <see cref="SyncRoot"/> remain for rebuilding stored records and for
 /// the heartbeat code that still applies a heartbeat field by field; new code uses the methods.
 /// </remarks>
-internal sealed class Cluster
+internal sealed partial class Cluster
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<ClusterEvent> _events = [];
