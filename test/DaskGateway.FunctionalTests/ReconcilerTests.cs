@@ -225,7 +225,9 @@ public sealed class ReconcilerTests
 
         backend.Scheduler(name).Forget(first);
 
+        // The lost worker's stop and its replacement's start run side by side: either may finish first.
         await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Name != first && w.Status == Clusters.JobStatus.Running), "a replacement runs");
+        await Eventually.WaitUntilAsync(() => cluster.Workers[first].Status >= Clusters.JobStatus.Stopped, "the lost worker is stopped");
         Assert.Equal(Clusters.JobStatus.Failed, cluster.Workers[first].Status);
         Assert.Contains(await EventsAsync(alice, name), e => e!["kind"]!.GetValue<string>() == "worker-lost");
     }
