@@ -354,6 +354,7 @@ public sealed class JupyterHubStandInTests : IDisposable
             return new TestPki(server, caPath, certPath, keyPath, combinedPath);
         }
 
+        /// <summary>Valid exactly as long as the CA: a later clock reading could outlast it, which the issuer refuses.</summary>
         private static X509Certificate2 Issue(X509Certificate2 ca, string subject, bool serverAuth, out string keyPem)
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -366,7 +367,7 @@ public sealed class JupyterHubStandInTests : IDisposable
             }
 
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-            using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1), RandomNumberGenerator.GetBytes(8));
+            using var issued = request.Create(ca, new DateTimeOffset(ca.NotBefore), new DateTimeOffset(ca.NotAfter), RandomNumberGenerator.GetBytes(8));
             keyPem = key.ExportPkcs8PrivateKeyPem();
             return issued.CopyWithPrivateKey(key);
         }
