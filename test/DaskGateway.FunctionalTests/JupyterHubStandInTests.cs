@@ -110,6 +110,14 @@ public sealed class JupyterHubStandInTests : IDisposable
     private static Task<TestGateway> GatewayAsync(string apiUrl, params (string, object?)[] more) =>
         TestGateway.StartAsync([("DaskGateway.AuthenticatorClass", "jupyterhub"), ("JupyterHubAuthenticator.JupyterhubApiUrl", apiUrl), .. more]);
 
+    /// <summary>
+    /// Declares what a gateway logs when the hub fails it: the hub's failure (2024-2026) and the 502
+    /// answered for it, which the access log reports at Error.
+    /// </summary>
+    private static void ExpectHubFailures(TestGateway gateway) =>
+        gateway.ExpectLoggedError(e => e.EventId.Id is 2024 or 2025 or 2026
+            || (e.EventId.Id == 1000 && e.Values.TryGetValue("StatusCode", out var status) && Convert.ToInt32(status, System.Globalization.CultureInfo.InvariantCulture) == 502));
+
     private static async Task<(HttpStatusCode Status, string Body)> AskAsync(TestGateway gateway, string token)
     {
         using var client = new GatewayClient(gateway.ApiBase, () => "jupyterhub " + token);
@@ -150,6 +158,10 @@ public sealed class JupyterHubStandInTests : IDisposable
         var (hub, apiUrl) = await StartHubAsync();
         await using var _ = hub;
         await using var gateway = await GatewayAsync(apiUrl);
+        if (status == HttpStatusCode.BadGateway)
+        {
+            ExpectHubFailures(gateway);
+        }
 
         var (actual, body) = await AskAsync(gateway, token);
 
@@ -228,6 +240,7 @@ public sealed class JupyterHubStandInTests : IDisposable
         var (hub, apiUrl) = await StartHubAsync();
         await using var _ = hub;
         await using var gateway = await GatewayAsync(apiUrl);
+        ExpectHubFailures(gateway);
 
         Assert.Equal(HttpStatusCode.BadGateway, (await AskAsync(gateway, "status-500")).Status);
         Assert.Equal(HttpStatusCode.BadGateway, (await AskAsync(gateway, "status-500")).Status);
@@ -258,6 +271,7 @@ public sealed class JupyterHubStandInTests : IDisposable
         var (hub, apiUrl) = await StartHubAsync();
         await using var _ = hub;
         await using var gateway = await GatewayAsync(apiUrl, ("JupyterHubAuthenticator.MaxConcurrentHubRequests", 1), ("JupyterHubAuthenticator.HubQueueTimeout", 0.2));
+        ExpectHubFailures(gateway);
 
         var first = AskAsync(gateway, "slow-first");
         await Eventually.WaitUntilAsync(() => Volatile.Read(ref _requests) == 1, "the first check reaches the hub");
@@ -278,6 +292,7 @@ public sealed class JupyterHubStandInTests : IDisposable
         await using var _ = hub;
         await using var trusting = await GatewayAsync(apiUrl, ("JupyterHubAuthenticator.TlsCa", pki.CaPath));
         await using var untrusting = await GatewayAsync(apiUrl);
+        ExpectHubFailures(untrusting);
 
         Assert.Equal(HttpStatusCode.OK, (await AskAsync(trusting, "alice")).Status);
         var (status, body) = await AskAsync(untrusting, "alice");
@@ -294,6 +309,7 @@ public sealed class JupyterHubStandInTests : IDisposable
         await using var separate = await GatewayAsync(apiUrl, ("JupyterHubAuthenticator.TlsCa", pki.CaPath), ("JupyterHubAuthenticator.TlsCert", pki.ClientCertPath), ("JupyterHubAuthenticator.TlsKey", pki.ClientKeyPath));
         await using var combined = await GatewayAsync(apiUrl, ("JupyterHubAuthenticator.TlsCa", pki.CaPath), ("JupyterHubAuthenticator.TlsCert", pki.ClientCombinedPath));
         await using var without = await GatewayAsync(apiUrl, ("JupyterHubAuthenticator.TlsCa", pki.CaPath));
+        ExpectHubFailures(without);
 
         Assert.Equal(HttpStatusCode.OK, (await AskAsync(separate, "alice")).Status);
         Assert.Equal("CN=dask-gateway", _clientCertificateSubject);
@@ -338,6 +354,7 @@ public sealed class JupyterHubStandInTests : IDisposable
             return new TestPki(server, caPath, certPath, keyPath, combinedPath);
         }
 
+        /// <summary>Valid exactly as long as the CA: a later clock reading could outlast it, which the issuer refuses.</summary>
         private static X509Certificate2 Issue(X509Certificate2 ca, string subject, bool serverAuth, out string keyPem)
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -350,7 +367,7 @@ public sealed class JupyterHubStandInTests : IDisposable
             }
 
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-            using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1), RandomNumberGenerator.GetBytes(8));
+            using var issued = request.Create(ca, new DateTimeOffset(ca.NotBefore), new DateTimeOffset(ca.NotAfter), RandomNumberGenerator.GetBytes(8));
             keyPem = key.ExportPkcs8PrivateKeyPem();
             return issued.CopyWithPrivateKey(key);
         }

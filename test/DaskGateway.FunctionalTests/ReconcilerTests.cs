@@ -131,8 +131,7 @@ public sealed class ReconcilerTests
         }
 
         Assert.Equal("RUNNING", (await alice.GetJsonAsync($"api/v1/clusters/{name}"))["status"]!.GetValue<string>());
-        backend.Scheduler(name).HeartbeatsPaused = true;
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await backend.Scheduler(name).PauseHeartbeatsAsync();
         time.Advance(TimeSpan.FromSeconds(11));
 
         await alice.WaitForStatusAsync(name, "FAILED");
@@ -226,7 +225,9 @@ public sealed class ReconcilerTests
 
         backend.Scheduler(name).Forget(first);
 
+        // The lost worker's stop and its replacement's start run side by side: either may finish first.
         await Eventually.WaitUntilAsync(() => cluster.Workers.Values.Any(w => w.Name != first && w.Status == Clusters.JobStatus.Running), "a replacement runs");
+        await Eventually.WaitUntilAsync(() => cluster.Workers[first].Status >= Clusters.JobStatus.Stopped, "the lost worker is stopped");
         Assert.Equal(Clusters.JobStatus.Failed, cluster.Workers[first].Status);
         Assert.Contains(await EventsAsync(alice, name), e => e!["kind"]!.GetValue<string>() == "worker-lost");
     }

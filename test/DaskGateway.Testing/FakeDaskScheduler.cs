@@ -24,6 +24,10 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
     private readonly Uri _apiUrl;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _wake = new(0);
+
+    // Held while a heartbeat is decided on and sent, so that a pause can wait out the one in flight.
+    private readonly SemaphoreSlim _sending = new(1, 1);
+    private volatile bool _heartbeatsPaused;
     private Task _heartbeats = Task.CompletedTask;
     private int _count;
 
@@ -42,7 +46,11 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
 
     private TcpTestServer? _tls;
 
-    public bool HeartbeatsPaused { get; set; }
+    public bool HeartbeatsPaused
+    {
+        get => _heartbeatsPaused;
+        set => _heartbeatsPaused = value;
+    }
 
     public int HeartbeatsSent { get; private set; }
 
@@ -125,6 +133,14 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
     public void ServeTls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
         _tls = ClusterTls.StartScheduler(certificate, "scheduler " + _name);
 
+    /// <summary>Pauses heartbeats; returns once none is in flight, so the gateway has applied the last one it will get.</summary>
+    public async Task PauseHeartbeatsAsync()
+    {
+        _heartbeatsPaused = true;
+        await _sending.WaitAsync(TestContext.Current.CancellationToken);
+        _sending.Release();
+    }
+
     /// <summary>Starts heartbeating, for a scheduler started without (so that it could serve TLS first).</summary>
     public void StartHeartbeats(TimeSpan period) => _heartbeats = HeartbeatLoopAsync(period);
 
@@ -140,15 +156,24 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _stop.Dispose();
+        _sending.Dispose();
     }
 
     private async Task HeartbeatLoopAsync(TimeSpan period)
     {
         while (!_stop.IsCancellationRequested)
         {
-            if (!HeartbeatsPaused)
+            await _sending.WaitAsync(CancellationToken.None);
+            try
             {
-                await SendHeartbeatAsync();
+                if (!_heartbeatsPaused)
+                {
+                    await SendHeartbeatAsync();
+                }
+            }
+            finally
+            {
+                _sending.Release();
             }
 
             try

@@ -16,11 +16,13 @@ namespace DaskGateway.Tests.Infrastructure;
 public sealed class TestGateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly LoggedErrors _errors;
     private int _disposed;
 
-    private TestGateway(WebApplication app, Uri publicAddress, Uri privateAddress, string prefix)
+    private TestGateway(WebApplication app, LoggedErrors errors, Uri publicAddress, Uri privateAddress, string prefix)
     {
         _app = app;
+        _errors = errors;
         PublicAddress = publicAddress;
         PrivateAddress = privateAddress;
         Prefix = prefix;
@@ -81,11 +83,21 @@ public sealed class TestGateway : IAsyncDisposable
         var types = GatewayConfigurationLoader.BuiltInTypes();
         types.Register(typeof(InProcessBackend));
         var components = GatewayConfigurationLoader.Load(config, types, loggerFactory: NullLoggerFactory.Instance);
-        var app = GatewayHost.Build(components, logging => logging.AddDebug(), timeProvider);
+        var errors = new LoggedErrors();
+        var app = GatewayHost.Build(components, logging => logging.AddDebug().AddProvider(errors), timeProvider);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var (publicAddress, privateAddress) = GatewayHost.GetAddresses(app);
-        return new TestGateway(app, publicAddress, privateAddress, components.Proxy.Prefix);
+        return new TestGateway(app, errors, publicAddress, privateAddress, components.Proxy.Prefix);
     }
+
+    /// <summary>What the gateway logged at Error or Critical so far.</summary>
+    public IReadOnlyCollection<LogEntry> LoggedErrors => _errors.Entries;
+
+    /// <summary>Declares errors with <paramref name="eventId"/> part of the test: disposal fails on any other logged error.</summary>
+    public void ExpectLoggedError(int eventId) => _errors.Expect(e => e.EventId.Id == eventId);
+
+    /// <summary>Declares errors matching <paramref name="isExpected"/> part of the test: disposal fails on any other logged error.</summary>
+    public void ExpectLoggedError(Func<LogEntry, bool> isExpected) => _errors.Expect(isExpected);
 
     public GatewayClient Client(string user, string password = "") => new(ApiBase, user, password);
 
@@ -105,5 +117,8 @@ public sealed class TestGateway : IAsyncDisposable
 
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+
+        // After the stop, which logs too: the whole life of the server is checked.
+        _errors.AssertNoneUnexpected();
     }
 }

@@ -91,17 +91,7 @@ internal sealed class DatabaseClusterSource : IClusterSource
             return null;
         }
 
-        bool changed;
-        lock (known.SyncRoot)
-        {
-            changed = known.IsActive && known.Count != count;
-            if (changed)
-            {
-                known.Count = count;
-            }
-        }
-
-        if (changed)
+        if (known.TryScale(count))
         {
             await _reconciler.PersistAsync(known);
             _reconciler.Enqueue(known);
@@ -137,8 +127,12 @@ internal sealed class DatabaseClusterSource : IClusterSource
             return;
         }
 
-        var changes = HeartbeatChanges.Apply(known, heartbeat, Now());
-        foreach (var worker in changes.Workers)
+        if (known.ApplyHeartbeat(heartbeat, Now()) is not { } changes)
+        {
+            return;
+        }
+
+        foreach (var worker in changes.ChangedWorkers)
         {
             await _reconciler.PersistAsync(worker);
             if (worker.Target >= JobStatus.Stopped)
@@ -156,7 +150,7 @@ internal sealed class DatabaseClusterSource : IClusterSource
             await _reconciler.PersistAsync(known);
         }
 
-        if (changes.ClusterChanged || changes.Workers.Count > 0)
+        if (changes.ClusterChanged || changes.ChangedWorkers.Count > 0)
         {
             _reconciler.Enqueue(known);
         }

@@ -28,6 +28,7 @@ internal sealed partial class SniRouter : IDisposable
     private readonly RouteTable _routes;
     private readonly ISchedulerDialer _dialer;
     private readonly TimeSpan _handshakeTimeout;
+    private readonly TimeProvider _time;
     private readonly UnknownClusterLog _unknownClusters;
     private readonly ILogger<SniRouter> _logger;
 
@@ -36,6 +37,7 @@ internal sealed partial class SniRouter : IDisposable
         _routes = routes;
         _dialer = dialer;
         _handshakeTimeout = options.HandshakeTimeout;
+        _time = time;
         _unknownClusters = new UnknownClusterLog(time, logger);
         _logger = logger;
     }
@@ -110,8 +112,8 @@ internal sealed partial class SniRouter : IDisposable
     /// <summary>Reads until the first record is whole (or proves not to be a ClientHello), consuming nothing.</summary>
     private async ValueTask<(ClientHelloStatus Status, string? ServerName, ConnectionOutcome? Ended)> PeekAsync(PipeReader input, CancellationToken closing)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(closing);
-        timeout.CancelAfter(_handshakeTimeout);
+        using var handshake = new CancellationTokenSource(_handshakeTimeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(closing, handshake.Token);
         while (true)
         {
             ReadResult result;

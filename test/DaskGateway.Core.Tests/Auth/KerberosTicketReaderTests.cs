@@ -148,12 +148,16 @@ public sealed class KerberosTicketReaderTests
         Assert.Equal(NegotiateTokenKind.Unreadable, KerberosTicketReader.Read(token, out _));
 
     [Fact]
-    public void EveryTruncationOfAValidToken_IsHandled()
+    public void EveryTruncationOfAValidToken_YieldsNoServicePrincipal()
     {
         var token = Spnego(KerberosToken("FEAS.TEST", "HTTP", "localhost"));
+        Assert.Equal(NegotiateTokenKind.KerberosTicket, KerberosTicketReader.Read(token, out var whole));
+        Assert.Equal("HTTP/localhost@FEAS.TEST", whole!.ToString());
         for (var length = 0; length < token.Length; length++)
         {
-            KerberosTicketReader.Read(token.AsSpan(0, length), out _);
+            // A cut token is never taken for a ticket, and never names a principal the client did not send whole.
+            var kind = KerberosTicketReader.Read(token.AsSpan(0, length), out var service);
+            Assert.True(kind != NegotiateTokenKind.KerberosTicket && service is null, $"a token cut to {length} of {token.Length} bytes read as {kind} {service}");
         }
     }
 }

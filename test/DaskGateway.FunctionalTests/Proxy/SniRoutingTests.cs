@@ -68,13 +68,37 @@ public sealed class SniRoutingTests
     [Fact]
     public async Task SilentClient_IsClosedAfterTheHandshakeTimeout()
     {
-        await using var gateway = await StartAsync(("Proxy.HandshakeTimeout", 0.5));
+        // Longer than the test waits on the real clock: only the gateway's clock can end the handshake.
+        var handshake = TimeSpan.FromSeconds(37);
+        var time = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow, handshake);
+        await using var gateway = await TestGateway.StartAsync(time, [.. InProcess, ("Proxy.HandshakeTimeout", handshake.TotalSeconds)]);
         using var socket = await ConnectAsync(gateway.SchedulerEndPoint);
-        var started = TimeProvider.System.GetTimestamp();
+        await time.Armed.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
-        Assert.Empty(await ReceiveToEndAsync(socket));
+        time.Advance(handshake - TimeSpan.FromMilliseconds(1));
+        Assert.False(socket.Poll(0, SelectMode.SelectRead), "the connection ended before its handshake deadline");
+        time.Advance(TimeSpan.FromMilliseconds(1));
 
-        Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(10));
+        Assert.Empty(await ReceiveToEndAsync(socket, seconds: 10));
+    }
+
+    /// <summary>A fake clock that says when a timer of <paramref name="watched"/> is armed: the router's handshake deadline.</summary>
+    private sealed class TimerWatchingTimeProvider(DateTimeOffset start, TimeSpan watched) : Microsoft.Extensions.Time.Testing.FakeTimeProvider(start)
+    {
+        private readonly TaskCompletionSource _armed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Armed => _armed.Task;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime == watched)
+            {
+                _armed.TrySetResult();
+            }
+
+            return timer;
+        }
     }
 
     [Fact]
