@@ -67,7 +67,6 @@ public sealed class DatabaseBackendModule : IGatewayBackendModule
         services.AddSingleton(new DatabaseDescription(_description));
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<ClusterRecords>();
-        services.AddSingleton<ClusterCredentialFactory>();
         services.AddSingleton<ClusterReconciler>();
         services.AddSingleton<IClusterSource, DatabaseClusterSource>();
     }
