@@ -40,6 +40,9 @@ internal sealed class SpoolCluster
     /// <summary>Completed once the cluster is running or no longer active: what <c>?wait</c> waits for.</summary>
     public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Read under the lock only.
+    private bool IsActive => _status is ClusterStatus.Pending or ClusterStatus.Running;
+
     public ClusterState Snapshot()
     {
         lock (_lock)
@@ -54,7 +57,7 @@ internal sealed class SpoolCluster
                 _stopTime,
                 running ? _credentials : null,
                 running && _dashboardAddress.Length > 0 ? $"/clusters/{Name}/status" : null,
-                IsActive: _status is ClusterStatus.Pending or ClusterStatus.Running,
+                IsActive,
                 IsReady: _status != ClusterStatus.Pending,
                 _request.Config,
                 _apiAddress);
@@ -66,13 +69,12 @@ internal sealed class SpoolCluster
     {
         lock (_lock)
         {
-            firstOne = false;
-            if (_status is not (ClusterStatus.Pending or ClusterStatus.Running))
+            firstOne = _status == ClusterStatus.Pending;
+            if (!IsActive)
             {
                 return false;
             }
 
-            firstOne = _status == ClusterStatus.Pending;
             var changed = firstOne || _schedulerAddress != heartbeat.SchedulerAddress || _dashboardAddress != heartbeat.DashboardAddress;
             _status = ClusterStatus.Running;
             _schedulerAddress = heartbeat.SchedulerAddress;
@@ -88,7 +90,7 @@ internal sealed class SpoolCluster
     {
         lock (_lock)
         {
-            if (_status is not (ClusterStatus.Pending or ClusterStatus.Running))
+            if (!IsActive)
             {
                 return false;
             }

@@ -63,17 +63,14 @@ internal sealed partial class SpoolClusterSource : IClusterSource
     public IReadOnlyList<ClusterState> List(string? username) =>
         [.. _clusters.Values.Where(cluster => username is null || cluster.Username == username).Select(cluster => cluster.Snapshot())];
 
-    public ValueTask<ClusterState?> FindAsync(string name, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_clusters.TryGetValue(name, out var cluster) ? cluster.Snapshot() : null);
+    public ValueTask<ClusterState?> FindAsync(string name, CancellationToken cancellationToken) => ValueTask.FromResult(Get(name)?.Snapshot());
 
-    public Task WaitUntilReadyAsync(string name, CancellationToken cancellationToken) =>
-        _clusters.TryGetValue(name, out var cluster) ? cluster.Ready.Task.WaitAsync(cancellationToken) : Task.CompletedTask;
+    public Task WaitUntilReadyAsync(string name, CancellationToken cancellationToken) => Get(name)?.Ready.Task.WaitAsync(cancellationToken) ?? Task.CompletedTask;
 
-    public ValueTask<string?> GetTokenAsync(ClusterState cluster, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_clusters.TryGetValue(cluster.Name, out var known) ? known.Token : null);
+    public ValueTask<string?> GetTokenAsync(ClusterState cluster, CancellationToken cancellationToken) => ValueTask.FromResult(Get(cluster.Name)?.Token);
 
     public Task<IReadOnlyList<ClusterEvent>> GetEventsAsync(ClusterState cluster, CancellationToken cancellationToken) =>
-        Task.FromResult(_clusters.TryGetValue(cluster.Name, out var known) ? known.Events() : (IReadOnlyList<ClusterEvent>)[]);
+        Task.FromResult(Get(cluster.Name)?.Events() ?? []);
 
     public async Task<ClusterResult<string>> CreateAsync(ClusterRequest request, CancellationToken cancellationToken)
     {
@@ -119,17 +116,13 @@ internal sealed partial class SpoolClusterSource : IClusterSource
 
     public Task RecordEventAsync(ClusterState cluster, string kind, string message, CancellationToken cancellationToken)
     {
-        if (_clusters.TryGetValue(cluster.Name, out var known))
-        {
-            known.AddEvent(Now(), kind, message);
-        }
-
+        Get(cluster.Name)?.AddEvent(Now(), kind, message);
         return Task.CompletedTask;
     }
 
     public Task OnHeartbeatAsync(ClusterState cluster, Heartbeat heartbeat, CancellationToken cancellationToken)
     {
-        if (_clusters.TryGetValue(cluster.Name, out var known) && known.ApplyHeartbeat(heartbeat, out var firstOne))
+        if (Get(cluster.Name) is { } known && known.ApplyHeartbeat(heartbeat, out var firstOne))
         {
             // Routes follow the addresses: a scheduler the launcher restarted elsewhere reports new ones.
             _routes.AddClusterRoutes(known.Name, heartbeat.SchedulerAddress, heartbeat.DashboardAddress);
@@ -145,7 +138,7 @@ internal sealed partial class SpoolClusterSource : IClusterSource
 
     private async Task<ClusterError?> StopAsync(string name, ClusterStatus status, string reason, CancellationToken cancellationToken)
     {
-        if (!_clusters.TryGetValue(name, out var cluster) || !cluster.TryStop(status, Now()))
+        if (Get(name) is not { } cluster || !cluster.TryStop(status, Now()))
         {
             return null;
         }
@@ -193,6 +186,8 @@ internal sealed partial class SpoolClusterSource : IClusterSource
         }
     }
 
+    private SpoolCluster? Get(string name) => _clusters.TryGetValue(name, out var cluster) ? cluster : null;
+
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Cluster {ClusterName} is running at {SchedulerAddress}")]
@@ -203,16 +198,8 @@ internal sealed partial class SpoolClusterSource : IClusterSource
 }
 
 /// <summary>What the launcher reads from <c>&lt;name&gt;.launch.json</c> (keys in snake_case).</summary>
-internal sealed record LaunchRequest(
-    string ClusterName,
-    string Username,
-    string ApiUrl,
-    string ApiToken,
-    string TlsCert,
-    string TlsKey,
-    IReadOnlyDictionary<string, object?> Options,
-    IReadOnlyDictionary<string, string> Environment,
-    IReadOnlyList<string> SchedulerCmd);
+internal sealed record LaunchRequest(string ClusterName, string Username, string ApiUrl, string ApiToken, string TlsCert, string TlsKey,
+    IReadOnlyDictionary<string, object?> Options, IReadOnlyDictionary<string, string> Environment, IReadOnlyList<string> SchedulerCmd);
 
 /// <summary>What the launcher reads from <c>&lt;name&gt;.stop.json</c>.</summary>
 internal sealed record StopRequest(string ClusterName, string Reason);
