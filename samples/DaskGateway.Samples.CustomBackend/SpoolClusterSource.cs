@@ -90,10 +90,11 @@ internal sealed partial class SpoolClusterSource : IClusterSource
         {
             await WriteRequestAsync(name, "launch", new LaunchRequest(name, request.User.Name, apiUrl, cluster.Token, credentials.CertificatePem, credentials.PrivateKeyPem, request.Options, environment, request.Config.SchedulerCmd), cancellationToken);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // The reason names server paths: it is for the operator's log, not for users.
             LogSpoolFailed(name, e.Message);
-            return ClusterError.BackendUnavailable($"the launch request could not be written: {e.Message}");
+            return ClusterError.BackendUnavailable("the cluster's launch request could not be written; the gateway's log says why");
         }
 
         _clusters[name] = cluster;
@@ -150,7 +151,7 @@ internal sealed partial class SpoolClusterSource : IClusterSource
         {
             await WriteRequestAsync(name, "stop", new StopRequest(name, reason), cancellationToken);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The cluster counts as stopped for the gateway either way; the operator learns from the log.
             LogSpoolFailed(name, e.Message);
