@@ -1,7 +1,6 @@
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
-using DaskGateway.Security;
 using DaskGateway.Storage.Encryption;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -68,7 +67,6 @@ public sealed class DatabaseBackendModule : IGatewayBackendModule
         services.AddSingleton(new DatabaseDescription(_description));
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<ClusterRecords>();
-        services.AddSingleton<ClusterCredentialFactory>();
         services.AddSingleton<ClusterReconciler>();
         services.AddSingleton<IClusterSource, DatabaseClusterSource>();
     }

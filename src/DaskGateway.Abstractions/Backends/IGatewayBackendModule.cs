@@ -23,7 +23,18 @@ public interface IGatewayBackendModule
     void Configure(BackendModuleContext context);
 
     /// <summary>Registers the services that keep the backend's clusters, among them exactly one <see cref="Clusters.IClusterSource"/>.</summary>
-    /// <remarks>The host provides <see cref="TimeProvider"/>, logging, the configured <see cref="Backend"/> and <see cref="Auth.Authenticator"/>.</remarks>
+    /// <remarks>
+    /// The host provides, for constructor injection: <see cref="TimeProvider"/> (use it for every
+    /// time and delay, so tests can control the clock), logging (<c>ILogger&lt;T&gt;</c>,
+    /// <see cref="Microsoft.Extensions.Logging.ILoggerFactory"/>), the configured
+    /// <see cref="Backend"/> as that base type (register the concrete type yourself, for example
+    /// <c>services.AddSingleton((MyBackend)context.Backend)</c>), the configured
+    /// <see cref="Auth.Authenticator"/>, <see cref="Clusters.IRouteSink"/> (publishing running
+    /// clusters on the public port) and <see cref="Clusters.IClusterCredentialIssuer"/> (each
+    /// cluster's TLS credentials). The gateway's own API URL, which schedulers report to, is passed
+    /// to <see cref="Clusters.IClusterSource.StartAsync"/>. Anything else the backend needs it
+    /// registers here.
+    /// </remarks>
     void AddServices(IServiceCollection services, BackendModuleContext context);
 }
 

@@ -12,6 +12,17 @@ namespace DaskGateway.Clusters;
 /// Methods are called concurrently; implementations are thread-safe.</para>
 /// <para>Expected failures are returned as a <see cref="ClusterError"/>, never thrown; an exception
 /// is a bug and is answered with a 500.</para>
+/// <para>What the gateway does before calling a source: it authenticates and authorizes users,
+/// validates options and makes the <see cref="ClusterConfig"/> (<see cref="CreateAsync"/>), checks
+/// a heartbeat's token against <see cref="GetTokenAsync"/> and its addresses against
+/// <see cref="IsSchedulerHost"/>, caps its worker count at the cluster's limit, and hides
+/// credentials from everyone but the owner. What a source does itself: give each cluster a secret
+/// token and TLS credentials (<see cref="IClusterCredentialIssuer"/>) and hand them, with the API
+/// URL of <see cref="StartAsync"/>, to whatever starts its scheduler; publish and remove the
+/// routes of running clusters (<see cref="IRouteSink"/>); and complete
+/// <see cref="WaitUntilReadyAsync"/> when a cluster is running or no longer active. The host
+/// provides both services, a <see cref="TimeProvider"/> and logging
+/// (<see cref="Backends.IGatewayBackendModule.AddServices"/>).</para>
 /// </remarks>
 public interface IClusterSource
 {
@@ -21,7 +32,11 @@ public interface IClusterSource
     /// <summary>Loads the clusters known before this start (and publishes routes of running ones) before the gateway serves.</summary>
     Task LoadAsync(CancellationToken cancellationToken);
 
-    /// <summary>Starts tracking clusters; <paramref name="privateApiUrl"/> is how schedulers reach this gateway's API.</summary>
+    /// <summary>
+    /// Starts tracking clusters once the gateway listens; <paramref name="privateApiUrl"/> is how
+    /// schedulers reach this gateway's API (<c>http://host:port/api</c>, the preload's
+    /// <c>DASK_GATEWAY_API_URL</c>). Clusters may be created before this is called.
+    /// </summary>
     Task StartAsync(string privateApiUrl, CancellationToken cancellationToken);
 
     /// <summary>Stops tracking at shutdown; stops the clusters too when the backend is so configured.</summary>

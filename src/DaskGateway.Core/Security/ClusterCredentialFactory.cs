@@ -11,7 +11,7 @@ namespace DaskGateway.Security;
 /// while no scheduler or worker is starting (they want the same cores), and no request waits for
 /// one unless clusters are created faster than keys can be made.
 /// </summary>
-internal sealed class ClusterCredentialFactory : IDisposable
+internal sealed class ClusterCredentialFactory : IClusterCredentialIssuer, IDisposable
 {
     private const int PoolSize = 8;
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
@@ -52,6 +52,9 @@ internal sealed class ClusterCredentialFactory : IDisposable
             return CreateCertificate(key, sanName, _timeProvider.GetUtcNow());
         }
     }
+
+    /// <inheritdoc/>
+    public ValueTask<ClusterCredentials> IssueAsync(string clusterName, CancellationToken cancellationToken) => CreateAsync(clusterName, cancellationToken);
 
     /// <summary>Starts making keys in the background (after a quiet moment), so that the first clusters find them ready.</summary>
     public void StartFilling()

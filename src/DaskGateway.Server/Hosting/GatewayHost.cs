@@ -2,6 +2,7 @@ using DaskGateway.Api;
 using DaskGateway.Auth;
 using DaskGateway.Clusters;
 using DaskGateway.Proxy.Http;
+using DaskGateway.Security;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -45,6 +46,10 @@ internal static class GatewayHost
         services.AddSingleton(components.ClusterConfigFactory);
         services.AddSingleton(components.Types);
         services.AddSingleton<ClusterRequests>();
+
+        // What every backend module may use (IGatewayBackendModule): one key pool for the whole gateway.
+        services.AddSingleton<ClusterCredentialFactory>();
+        services.AddSingleton<IClusterCredentialIssuer>(provider => provider.GetRequiredService<ClusterCredentialFactory>());
         components.BackendModule.AddServices(services, components.BackendContext);
         services.AddSingleton<ClusterApi>();
         var cookieName = string.IsNullOrEmpty(components.Authenticator.CookieName) ? GatewayCookie.NewRandomName() : components.Authenticator.CookieName;
