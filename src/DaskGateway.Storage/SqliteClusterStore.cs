@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using DaskGateway.Configuration;
+using DaskGateway.Logging;
 using DaskGateway.Storage.Encryption;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -361,16 +362,16 @@ internal sealed partial class SqliteClusterStore : IClusterStore
             $"cannot decrypt cluster records in {_path}: {keys}; the key that encrypted them is missing from {_keySource}");
     }
 
-    [LoggerMessage(EventId = 1700, Level = LogLevel.Information, Message = "Created database {Path} (schema version {Version})")]
+    [LoggerMessage(EventId = GatewayEventIds.SqliteClusterStoreCreated, Level = LogLevel.Information, Message = "Created database {Path} (schema version {Version})")]
     private static partial void LogCreated(ILogger logger, string path, int version);
 
-    [LoggerMessage(EventId = 1701, Level = LogLevel.Information, Message = "Upgraded database {Path} from schema version {From} to {To}")]
+    [LoggerMessage(EventId = GatewayEventIds.SqliteClusterStoreUpgraded, Level = LogLevel.Information, Message = "Upgraded database {Path} from schema version {From} to {To}")]
     private static partial void LogUpgraded(ILogger logger, string path, int from, int to);
 
-    [LoggerMessage(EventId = 1702, Level = LogLevel.Debug, Message = "Loaded {Clusters} cluster(s), {Workers} worker(s) and {Events} event(s) from {Path}")]
+    [LoggerMessage(EventId = GatewayEventIds.SqliteClusterStoreLoaded, Level = LogLevel.Debug, Message = "Loaded {Clusters} cluster(s), {Workers} worker(s) and {Events} event(s) from {Path}")]
     private static partial void LogLoaded(ILogger logger, int clusters, int workers, int events, string path);
 
-    [LoggerMessage(EventId = 1703, Level = LogLevel.Error, Message = "Writing to database {Path} failed; {Count} write(s) were not stored")]
+    [LoggerMessage(EventId = GatewayEventIds.SqliteClusterStoreWriteFailed, Level = LogLevel.Error, Message = "Writing to database {Path} failed; {Count} write(s) were not stored")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string path, int count);
 
     /// <summary>A queued write and the task its caller awaits.</summary>

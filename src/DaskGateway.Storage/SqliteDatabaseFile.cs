@@ -1,4 +1,5 @@
 using System.Globalization;
+using DaskGateway.Logging;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -97,9 +98,9 @@ internal static partial class SqliteDatabaseFile
         }
     }
 
-    [LoggerMessage(EventId = 1705, Level = LogLevel.Warning, Message = "Database {Path} is accessible to other users (mode {Mode}); it holds user names and cluster options: restrict it to its owner with `chmod 600 {Path}`")]
+    [LoggerMessage(EventId = GatewayEventIds.SqliteDatabaseFileAccessibleToOthers, Level = LogLevel.Warning, Message = "Database {Path} is accessible to other users (mode {Mode}); it holds user names and cluster options: restrict it to its owner with `chmod 600 {Path}`")]
     private static partial void LogAccessibleToOthers(ILogger logger, string path, string mode);
 
-    [LoggerMessage(EventId = 1706, Level = LogLevel.Warning, Message = "Database {Path} could not be switched to WAL journal mode (it is in {JournalMode} mode); writes will be slower")]
+    [LoggerMessage(EventId = GatewayEventIds.SqliteDatabaseFileNoWal, Level = LogLevel.Warning, Message = "Database {Path} could not be switched to WAL journal mode (it is in {JournalMode} mode); writes will be slower")]
     private static partial void LogNoWal(ILogger logger, string path, string journalMode);
 }

@@ -385,27 +385,27 @@ public sealed partial class JupyterHubAuthenticator : Authenticator, IDisposable
         return handler;
     }
 
-    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "JupyterHub: checking tokens at {Url}; required service access: {Service}; accepted tokens trusted for {CacheSeconds} s")]
+    [LoggerMessage(EventId = GatewayEventIds.JupyterHubAuthenticatorUsing, Level = LogLevel.Information, Message = "JupyterHub: checking tokens at {Url}; required service access: {Service}; accepted tokens trusted for {CacheSeconds} s")]
     private partial void LogUsing(Uri url, string service, double cacheSeconds);
 
-    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "JupyterHub: UseServiceAccessScopes is set but no service name (JupyterhubServiceName or JUPYTERHUB_SERVICE_NAME): access scopes are not checked")]
+    [LoggerMessage(EventId = GatewayEventIds.JupyterHubAuthenticatorScopesNeedServiceName, Level = LogLevel.Warning, Message = "JupyterHub: UseServiceAccessScopes is set but no service name (JupyterhubServiceName or JUPYTERHUB_SERVICE_NAME): access scopes are not checked")]
     private partial void LogScopesNeedServiceName();
 
-    [LoggerMessage(EventId = 2022, Level = LogLevel.Debug, Message = "JupyterHub: refused a token (the hub answered {Status})")]
+    [LoggerMessage(EventId = GatewayEventIds.JupyterHubAuthenticatorTokenRefused, Level = LogLevel.Debug, Message = "JupyterHub: refused a token (the hub answered {Status})")]
     private partial void LogTokenRefused(int status);
 
-    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "JupyterHub: the token of {Name} ({Kind}) lacks access to service {Service}")]
+    [LoggerMessage(EventId = GatewayEventIds.JupyterHubAuthenticatorNoAccessScope, Level = LogLevel.Information, Message = "JupyterHub: the token of {Name} ({Kind}) lacks access to service {Service}")]
     private partial void LogNoAccessScope(string name, string kind, string service);
 
-    [LoggerMessage(EventId = 2024, Level = LogLevel.Error, Message = "JupyterHub: cannot reach {Url}")]
+    [LoggerMessage(EventId = GatewayEventIds.JupyterHubAuthenticatorHubUnreachable, Level = LogLevel.Error, Message = "JupyterHub: cannot reach {Url}")]
     private partial void LogHubUnreachable(Exception exception, Uri url);
 
-    [LoggerMessage(EventId = 2025, Level = LogLevel.Error, Message = "JupyterHub: {Url} answered {Status} to a token check")]
+    [LoggerMessage(EventId = GatewayEventIds.JupyterHubAuthenticatorHubFailed, Level = LogLevel.Error, Message = "JupyterHub: {Url} answered {Status} to a token check")]
     private partial void LogHubFailed(Uri url, int status);
 
-    [LoggerMessage(EventId = 2027, Level = LogLevel.Warning, Message = "JupyterHub: {Limit} token checks are under way and another waited too long for its turn; it was answered 502 (see MaxConcurrentHubRequests)")]
+    [LoggerMessage(EventId = GatewayEventIds.JupyterHubAuthenticatorHubBusy, Level = LogLevel.Warning, Message = "JupyterHub: {Limit} token checks are under way and another waited too long for its turn; it was answered 502 (see MaxConcurrentHubRequests)")]
     private partial void LogHubBusy(int limit);
 
-    [LoggerMessage(EventId = 2026, Level = LogLevel.Error, Message = "JupyterHub: {Url} gave an answer that is not a user model")]
+    [LoggerMessage(EventId = GatewayEventIds.JupyterHubAuthenticatorBadReply, Level = LogLevel.Error, Message = "JupyterHub: {Url} gave an answer that is not a user model")]
     private partial void LogBadReply(Exception? exception, Uri url);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Runtime.InteropServices;
 using DaskGateway.Configuration;
+using DaskGateway.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -275,21 +276,21 @@ public sealed partial class KerberosAuthenticator : Authenticator, IDisposable
         return slash > 0 && string.Equals(principal[..slash], ServiceName, StringComparison.Ordinal);
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Kerberos: accepting tickets for {Principals} (keytab {Keytab})")]
+    [LoggerMessage(EventId = GatewayEventIds.KerberosAuthenticatorAccepting, Level = LogLevel.Information, Message = "Kerberos: accepting tickets for {Principals} (keytab {Keytab})")]
     private partial void LogAccepting(IEnumerable<string> principals, string keytab);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Kerberos: the keytab {Keytab} also holds keys for {Principals}; tickets for them are refused, and the service's keys were read once (restart after rotating them)")]
+    [LoggerMessage(EventId = GatewayEventIds.KerberosAuthenticatorOtherPrincipalsIgnored, Level = LogLevel.Warning, Message = "Kerberos: the keytab {Keytab} also holds keys for {Principals}; tickets for them are refused, and the service's keys were read once (restart after rotating them)")]
     private partial void LogOtherPrincipalsIgnored(string keytab, IEnumerable<string> principals);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Kerberos: authenticated {Principal} with a ticket for {Service}")]
+    [LoggerMessage(EventId = GatewayEventIds.KerberosAuthenticatorAuthenticated, Level = LogLevel.Debug, Message = "Kerberos: authenticated {Principal} with a ticket for {Service}")]
     private partial void LogAuthenticated(string principal, TicketService service);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Kerberos: refused a ticket for {Service}: GSS-API status {Status}")]
+    [LoggerMessage(EventId = GatewayEventIds.KerberosAuthenticatorRejected, Level = LogLevel.Information, Message = "Kerberos: refused a ticket for {Service}: GSS-API status {Status}")]
     private partial void LogRejected(TicketService service, NegotiateAuthenticationStatusCode status);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Kerberos: refused a ticket for {Service}: this gateway is the service {ServiceName}")]
+    [LoggerMessage(EventId = GatewayEventIds.KerberosAuthenticatorWrongService, Level = LogLevel.Information, Message = "Kerberos: refused a ticket for {Service}: this gateway is the service {ServiceName}")]
     private partial void LogWrongService(TicketService service, string serviceName);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Kerberos: GSS-API failed on a ticket for {Service}")]
+    [LoggerMessage(EventId = GatewayEventIds.KerberosAuthenticatorGssError, Level = LogLevel.Warning, Message = "Kerberos: GSS-API failed on a ticket for {Service}")]
     private partial void LogGssError(Exception exception, TicketService service);
 }

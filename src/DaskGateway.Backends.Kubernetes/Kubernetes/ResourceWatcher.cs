@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DaskGateway.Logging;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -257,16 +258,16 @@ internal sealed partial class ResourceWatcher<T> : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Debug, Message = "Listed {Count} {What} at resource version {ResourceVersion}")]
+    [LoggerMessage(EventId = GatewayEventIds.ResourceWatcherListed, Level = LogLevel.Debug, Message = "Listed {Count} {What} at resource version {ResourceVersion}")]
     private partial void LogListed(string what, int count, string resourceVersion);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Watch of {What} expired at resource version {ResourceVersion}; listing again")]
+    [LoggerMessage(EventId = GatewayEventIds.ResourceWatcherExpired, Level = LogLevel.Information, Message = "Watch of {What} expired at resource version {ResourceVersion}; listing again")]
     private partial void LogExpired(string what, string? resourceVersion);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Watch of {What} failed; retrying in {RetryDelay}")]
+    [LoggerMessage(EventId = GatewayEventIds.ResourceWatcherWatchFailed, Level = LogLevel.Warning, Message = "Watch of {What} failed; retrying in {RetryDelay}")]
     private partial void LogWatchFailed(Exception exception, string what, TimeSpan retryDelay);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "A subscriber to {What} failed")]
+    [LoggerMessage(EventId = GatewayEventIds.ResourceWatcherSubscriberFailed, Level = LogLevel.Error, Message = "A subscriber to {What} failed")]
     private partial void LogSubscriberFailed(Exception exception, string what);
 
     private sealed class Subscription(ResourceWatcher<T> watcher, Action<ResourceChange<T>> handler) : IDisposable

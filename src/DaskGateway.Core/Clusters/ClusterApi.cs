@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DaskGateway.Auth;
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Clusters;
@@ -253,7 +254,7 @@ internal sealed partial class ClusterApi
 
     private static bool MayAccess(User user, ClusterState cluster) => user.Admin || user.Name == cluster.Username;
 
-    [LoggerMessage(EventId = 1130, Level = LogLevel.Warning, Message = "Refused a heartbeat of cluster {ClusterName}: {Problem}")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterApiAddressesRefused, Level = LogLevel.Warning, Message = "Refused a heartbeat of cluster {ClusterName}: {Problem}")]
     private partial void LogAddressesRefused(string clusterName, string problem);
 }
 

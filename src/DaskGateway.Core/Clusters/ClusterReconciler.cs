@@ -1,4 +1,5 @@
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using DaskGateway.Reconciliation;
 using DaskGateway.Security;
 using DaskGateway.Storage;
@@ -220,9 +221,9 @@ internal sealed partial class ClusterReconciler : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 1117, Level = LogLevel.Error, Message = "A periodic check failed")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterReconcilerLoopFailed, Level = LogLevel.Error, Message = "A periodic check failed")]
     private partial void LogLoopFailed(Exception exception);
 
-    [LoggerMessage(EventId = 1118, Level = LogLevel.Warning, Message = "Shutdown ended with {Count} clusters not yet stopped")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterReconcilerShutdownIncomplete, Level = LogLevel.Warning, Message = "Shutdown ended with {Count} clusters not yet stopped")]
     private partial void LogShutdownIncomplete(int count);
 }

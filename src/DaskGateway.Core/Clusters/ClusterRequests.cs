@@ -104,7 +104,7 @@ internal sealed partial class ClusterRequests
             ["active"] = request.Active,
         });
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "Cluster options for user {UserName} could not be made")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterRequestsOptionsFailed, Level = LogLevel.Error, Message = "Cluster options for user {UserName} could not be made")]
     private partial void LogOptionsFailed(Exception exception, string userName);
 }
 

@@ -1,3 +1,4 @@
+using DaskGateway.Logging;
 using DaskGateway.Reconciliation;
 using DaskGateway.Storage;
 using Microsoft.Extensions.Logging;
@@ -125,6 +126,6 @@ internal sealed partial class ClusterRestore
         }
     }
 
-    [LoggerMessage(EventId = 1115, Level = LogLevel.Information, Message = "Restored {Count} clusters from the store; {Active} still active")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterRestoreRestored, Level = LogLevel.Information, Message = "Restored {Count} clusters from the store; {Active} still active")]
     private partial void LogRestored(int count, int active);
 }

@@ -1,4 +1,5 @@
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using DaskGateway.Reconciliation;
 using DaskGateway.Storage;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,6 @@ internal sealed partial class ClusterRetention
         }
     }
 
-    [LoggerMessage(EventId = 1116, Level = LogLevel.Information, Message = "Deleted {Count} old cluster records")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterRetentionCleanedUp, Level = LogLevel.Information, Message = "Deleted {Count} old cluster records")]
     private partial void LogCleanedUp(int count);
 }

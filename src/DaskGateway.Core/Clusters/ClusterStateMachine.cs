@@ -1,4 +1,5 @@
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using DaskGateway.Reconciliation;
 using DaskGateway.Security;
 using Microsoft.Extensions.Logging;
@@ -227,9 +228,9 @@ internal sealed partial class ClusterStateMachine
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Cluster {ClusterName} failed to start")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterStateMachineStartFailed, Level = LogLevel.Warning, Message = "Cluster {ClusterName} failed to start")]
     private partial void LogStartFailed(Exception exception, string clusterName);
 
-    [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Stopping cluster {ClusterName} failed")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterStateMachineStopFailed, Level = LogLevel.Warning, Message = "Stopping cluster {ClusterName} failed")]
     private partial void LogStopFailed(Exception exception, string clusterName);
 }

@@ -39,6 +39,6 @@ internal sealed partial class ClusterTimeline
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Cluster {ClusterName} {EventKind}: {EventMessage}")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterTimelineClusterEvent, Level = LogLevel.Information, Message = "Cluster {ClusterName} {EventKind}: {EventMessage}")]
     private partial void LogClusterEvent(string clusterName, string eventKind, string eventMessage);
 }

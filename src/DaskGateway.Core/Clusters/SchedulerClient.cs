@@ -61,9 +61,9 @@ internal sealed partial class SchedulerClient : ISchedulerClient
         }
     }
 
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Warning, Message = "Scheduler API {ApiAddress} answered {StatusCode} (attempt {Attempt})")]
+    [LoggerMessage(EventId = GatewayEventIds.SchedulerClientRejected, Level = LogLevel.Warning, Message = "Scheduler API {ApiAddress} answered {StatusCode} (attempt {Attempt})")]
     private partial void LogRejected(string apiAddress, int statusCode, int attempt);
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Scheduler API {ApiAddress} unreachable (attempt {Attempt}): {Reason}")]
+    [LoggerMessage(EventId = GatewayEventIds.SchedulerClientUnreachable, Level = LogLevel.Warning, Message = "Scheduler API {ApiAddress} unreachable (attempt {Attempt}): {Reason}")]
     private partial void LogUnreachable(string apiAddress, int attempt, string reason);
 }

@@ -1,4 +1,5 @@
 using DaskGateway.Backends;
+using DaskGateway.Logging;
 using DaskGateway.Reconciliation;
 using Microsoft.Extensions.Logging;
 
@@ -158,9 +159,9 @@ internal sealed partial class WorkerStateMachine
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Worker {WorkerName} of cluster {ClusterName} failed to start")]
+    [LoggerMessage(EventId = GatewayEventIds.WorkerStateMachineWorkerStartFailed, Level = LogLevel.Warning, Message = "Worker {WorkerName} of cluster {ClusterName} failed to start")]
     private partial void LogWorkerStartFailed(Exception exception, string workerName, string clusterName);
 
-    [LoggerMessage(EventId = 1114, Level = LogLevel.Warning, Message = "Stopping worker {WorkerName} of cluster {ClusterName} failed")]
+    [LoggerMessage(EventId = GatewayEventIds.WorkerStateMachineWorkerStopFailed, Level = LogLevel.Warning, Message = "Stopping worker {WorkerName} of cluster {ClusterName} failed")]
     private partial void LogWorkerStopFailed(Exception exception, string workerName, string clusterName);
 }

@@ -1,3 +1,4 @@
+using DaskGateway.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Reconciliation;
@@ -120,6 +121,6 @@ internal sealed partial class Reconciler<TKey> : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "Error while reconciling {Key}, retrying in {RetryDelay}")]
+    [LoggerMessage(EventId = GatewayEventIds.ReconcilerReconcileFailed, Level = LogLevel.Warning, Message = "Error while reconciling {Key}, retrying in {RetryDelay}")]
     private partial void LogReconcileFailed(Exception exception, TKey key, TimeSpan retryDelay);
 }

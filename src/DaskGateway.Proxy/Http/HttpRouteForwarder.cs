@@ -107,6 +107,6 @@ internal sealed partial class HttpRouteForwarder : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    [LoggerMessage(EventId = 1920, Level = LogLevel.Warning, Message = "Forwarding {Method} {Path} to {Destination} failed: {Error}")]
+    [LoggerMessage(EventId = GatewayEventIds.HttpRouteForwarderForwardingFailed, Level = LogLevel.Warning, Message = "Forwarding {Method} {Path} to {Destination} failed: {Error}")]
     private partial void LogForwardingFailed(Exception? exception, string method, string path, string destination, ForwarderError error);
 }

@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using DaskGateway.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
@@ -211,6 +212,6 @@ internal sealed partial class RouteApi
         return buffer.WrittenMemory;
     }
 
-    [LoggerMessage(EventId = 1930, Level = LogLevel.Debug, Message = "Route watch {RequestId} ended: the follower fell too far behind")]
+    [LoggerMessage(EventId = GatewayEventIds.RouteApiWatchEnded, Level = LogLevel.Debug, Message = "Route watch {RequestId} ended: the follower fell too far behind")]
     private partial void LogWatchEnded(string requestId);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using DaskGateway.Logging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -201,12 +202,12 @@ internal sealed partial class RouteFollower : BackgroundService
         return request;
     }
 
-    [LoggerMessage(EventId = 1940, Level = LogLevel.Information, Message = "Routes of {Url}: {Count} routes as of event {Id}")]
+    [LoggerMessage(EventId = GatewayEventIds.RouteFollowerOptionsSynced, Level = LogLevel.Information, Message = "Routes of {Url}: {Count} routes as of event {Id}")]
     private partial void LogSynced(Uri url, int count, long id);
 
-    [LoggerMessage(EventId = 1941, Level = LogLevel.Information, Message = "Route changes after event {Id} are no longer kept by {Url}: reading the whole table again")]
+    [LoggerMessage(EventId = GatewayEventIds.RouteFollowerOptionsRefetching, Level = LogLevel.Information, Message = "Route changes after event {Id} are no longer kept by {Url}: reading the whole table again")]
     private partial void LogRefetching(Uri url, long id);
 
-    [LoggerMessage(EventId = 1942, Level = LogLevel.Warning, Message = "Following the routes of {Url} failed ({Reason}); trying again in {DelaySeconds} s")]
+    [LoggerMessage(EventId = GatewayEventIds.RouteFollowerOptionsFailed, Level = LogLevel.Warning, Message = "Following the routes of {Url} failed ({Reason}); trying again in {DelaySeconds} s")]
     private partial void LogFailed(Uri url, string reason, double delaySeconds);
 }

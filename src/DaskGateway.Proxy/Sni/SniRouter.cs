@@ -265,18 +265,18 @@ internal sealed partial class SniRouter : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 1900, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" for cluster {ClusterName}: piping to {Target}")]
+    [LoggerMessage(EventId = GatewayEventIds.SniRouterPiping, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" for cluster {ClusterName}: piping to {Target}")]
     private partial void LogPiping(string connectionId, string clusterName, string target);
 
-    [LoggerMessage(EventId = 1901, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" for cluster {ClusterName} ended ({How}): {SentBytes} bytes to the scheduler, {ReceivedBytes} bytes back")]
+    [LoggerMessage(EventId = GatewayEventIds.SniRouterPiped, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" for cluster {ClusterName} ended ({How}): {SentBytes} bytes to the scheduler, {ReceivedBytes} bytes back")]
     private partial void LogPiped(string connectionId, string clusterName, long sentBytes, long receivedBytes, string how);
 
-    [LoggerMessage(EventId = 1903, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" on the scheduler listener is not a scheduler connection ({Status}): closed")]
+    [LoggerMessage(EventId = GatewayEventIds.SniRouterNotForScheduler, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" on the scheduler listener is not a scheduler connection ({Status}): closed")]
     private partial void LogNotForScheduler(string connectionId, ClientHelloStatus status);
 
-    [LoggerMessage(EventId = 1904, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" closed before routing: {Outcome}")]
+    [LoggerMessage(EventId = GatewayEventIds.SniRouterEndedEarly, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" closed before routing: {Outcome}")]
     private partial void LogEndedEarly(string connectionId, ConnectionOutcome outcome);
 
-    [LoggerMessage(EventId = 1905, Level = LogLevel.Warning, Message = "Connection id \"{ConnectionId}\" failed unexpectedly and was closed")]
+    [LoggerMessage(EventId = GatewayEventIds.SniRouterFailed, Level = LogLevel.Warning, Message = "Connection id \"{ConnectionId}\" failed unexpectedly and was closed")]
     private partial void LogFailed(Exception exception, string connectionId);
 }

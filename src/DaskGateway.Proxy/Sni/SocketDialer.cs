@@ -60,9 +60,9 @@ internal sealed partial class SocketDialer : ISchedulerDialer
         }
     }
 
-    [LoggerMessage(EventId = 1910, Level = LogLevel.Warning, Message = "Scheduler at {Target} could not be reached: {Reason}")]
+    [LoggerMessage(EventId = GatewayEventIds.SocketDialerUnreachable, Level = LogLevel.Warning, Message = "Scheduler at {Target} could not be reached: {Reason}")]
     private partial void LogUnreachable(string target, string reason);
 
-    [LoggerMessage(EventId = 1911, Level = LogLevel.Warning, Message = "SNI route target {Target} is not host:port")]
+    [LoggerMessage(EventId = GatewayEventIds.SocketDialerBadTarget, Level = LogLevel.Warning, Message = "SNI route target {Target} is not host:port")]
     private partial void LogBadTarget(string target);
 }

@@ -1,3 +1,4 @@
+using DaskGateway.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Proxy.Sni;
@@ -78,9 +79,9 @@ internal sealed partial class UnknownClusterLog : IDisposable
         _lastSummary = _windowStart = now;
     }
 
-    [LoggerMessage(EventId = 1902, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" asked for cluster {ClusterName}, which has no route (unknown or not running): closed")]
+    [LoggerMessage(EventId = GatewayEventIds.UnknownClusterLogUnknownCluster, Level = LogLevel.Debug, Message = "Connection id \"{ConnectionId}\" asked for cluster {ClusterName}, which has no route (unknown or not running): closed")]
     private partial void LogUnknownCluster(string connectionId, string clusterName);
 
-    [LoggerMessage(EventId = 1906, Level = LogLevel.Information, Message = "{Count} connection(s) for unknown clusters in the last {Seconds} s, closed (each is logged at DEBUG)")]
+    [LoggerMessage(EventId = GatewayEventIds.UnknownClusterLogSummary, Level = LogLevel.Information, Message = "{Count} connection(s) for unknown clusters in the last {Seconds} s, closed (each is logged at DEBUG)")]
     private partial void LogSummary(int count, long seconds);
 }

@@ -56,9 +56,9 @@ internal sealed partial class ApiMiddleware
         }
     }
 
-    [LoggerMessage(EventId = 1000, Message = "{StatusCode} {Method} {Target} {ElapsedMilliseconds:F3}ms")]
+    [LoggerMessage(EventId = GatewayEventIds.ApiMiddlewareRequest, Message = "{StatusCode} {Method} {Target} {ElapsedMilliseconds:F3}ms")]
     private partial void LogRequest(LogLevel level, int statusCode, string method, string target, double elapsedMilliseconds);
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
+    [LoggerMessage(EventId = GatewayEventIds.ApiMiddlewareUnhandled, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string? path);
 }

@@ -109,12 +109,12 @@ internal sealed partial class UserAuthentication
         await ApiResponse.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, message);
     }
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Debug, Message = "Authenticated user {UserName}")]
+    [LoggerMessage(EventId = GatewayEventIds.UserAuthenticationAuthenticated, Level = LogLevel.Debug, Message = "Authenticated user {UserName}")]
     private partial void LogAuthenticated(string userName);
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "Authenticator {Authenticator} failed")]
+    [LoggerMessage(EventId = GatewayEventIds.UserAuthenticationAuthenticatorFailed, Level = LogLevel.Error, Message = "Authenticator {Authenticator} failed")]
     private partial void LogAuthenticatorFailed(Exception exception, string authenticator);
 
-    [LoggerMessage(EventId = 2090, Level = LogLevel.Warning, Message = "Authenticator {Authenticator} could not check credentials: its identity service is unavailable")]
+    [LoggerMessage(EventId = GatewayEventIds.UserAuthenticationAuthenticatorUnavailable, Level = LogLevel.Warning, Message = "Authenticator {Authenticator} could not check credentials: its identity service is unavailable")]
     private partial void LogAuthenticatorUnavailable(Exception exception, string authenticator);
 }

@@ -1,6 +1,7 @@
 using DaskGateway.Auth;
 using DaskGateway.Backends;
 using DaskGateway.Clusters;
+using DaskGateway.Logging;
 using DaskGateway.Proxy;
 using DaskGateway.Proxy.Routing;
 
@@ -98,12 +99,12 @@ internal sealed partial class GatewayLifetime : IHostedService
         await _clusters.StartAsync(apiUrl, _lifetime.ApplicationStopping);
     }
 
-    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Cluster state: {Store}")]
+    [LoggerMessage(EventId = GatewayEventIds.GatewayLifetimeStore, Level = LogLevel.Information, Message = "Cluster state: {Store}")]
     private partial void LogStore(string store);
 
-    [LoggerMessage(EventId = 1044, Level = LogLevel.Warning, Message = "The public address {Address} is reachable from other machines and simple authentication accepts any user with any password: anyone who reaches it can start processes here as this gateway's user. Set SimpleAuthenticator.Password, or choose another authenticator")]
+    [LoggerMessage(EventId = GatewayEventIds.GatewayLifetimeOpenWithoutPassword, Level = LogLevel.Warning, Message = "The public address {Address} is reachable from other machines and simple authentication accepts any user with any password: anyone who reaches it can start processes here as this gateway's user. Set SimpleAuthenticator.Password, or choose another authenticator")]
     private partial void LogOpenWithoutPassword(string address);
 
-    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Private API at {ApiUrl}")]
+    [LoggerMessage(EventId = GatewayEventIds.GatewayLifetimeApiUrl, Level = LogLevel.Information, Message = "Private API at {ApiUrl}")]
     private partial void LogApiUrl(string apiUrl);
 }

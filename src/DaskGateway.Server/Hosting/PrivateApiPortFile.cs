@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using DaskGateway.Logging;
 
 namespace DaskGateway.Hosting;
 
@@ -140,15 +141,15 @@ internal static partial class PrivateApiPortFile
         }
     }
 
-    [LoggerMessage(EventId = 1040, Level = LogLevel.Information, Message = "Private API reuses port {Port} from {Path}, so clusters that outlived the last run keep reaching it")]
+    [LoggerMessage(EventId = GatewayEventIds.PrivateApiPortFileReused, Level = LogLevel.Information, Message = "Private API reuses port {Port} from {Path}, so clusters that outlived the last run keep reaching it")]
     private static partial void LogReused(ILogger logger, int port, string path);
 
-    [LoggerMessage(EventId = 1041, Level = LogLevel.Warning, Message = "Private API port {Port} (saved in {Path} by the last run) is in use by another process; listening on a new port instead. Clusters still running from the last run report to the old port and will fail when their heartbeat timeout passes. Free the port and restart, or set DaskGateway.Address to a fixed address")]
+    [LoggerMessage(EventId = GatewayEventIds.PrivateApiPortFileTaken, Level = LogLevel.Warning, Message = "Private API port {Port} (saved in {Path} by the last run) is in use by another process; listening on a new port instead. Clusters still running from the last run report to the old port and will fail when their heartbeat timeout passes. Free the port and restart, or set DaskGateway.Address to a fixed address")]
     private static partial void LogTaken(ILogger logger, int port, string path);
 
-    [LoggerMessage(EventId = 1042, Level = LogLevel.Warning, Message = "Ignoring the private API port file {Path}: {Problem}; listening on a new port")]
+    [LoggerMessage(EventId = GatewayEventIds.PrivateApiPortFileUnreadable, Level = LogLevel.Warning, Message = "Ignoring the private API port file {Path}: {Problem}; listening on a new port")]
     private static partial void LogUnreadable(ILogger logger, string path, string problem);
 
-    [LoggerMessage(EventId = 1043, Level = LogLevel.Warning, Message = "Could not save the private API port in {Path} ({Problem}); after a restart, running clusters may not reach the gateway")]
+    [LoggerMessage(EventId = GatewayEventIds.PrivateApiPortFileNotSaved, Level = LogLevel.Warning, Message = "Could not save the private API port in {Path} ({Problem}); after a restart, running clusters may not reach the gateway")]
     private static partial void LogNotSaved(ILogger logger, string path, string problem);
 }

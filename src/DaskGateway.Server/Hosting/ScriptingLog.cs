@@ -1,3 +1,4 @@
+using DaskGateway.Logging;
 using DaskGateway.Scripting;
 
 namespace DaskGateway.Hosting;
@@ -20,12 +21,12 @@ internal static partial class ScriptingLog
         ConfigurationLoaded(logger, (long)report.Elapsed.TotalMilliseconds, report.Compiled, report.FromCache);
     }
 
-    [LoggerMessage(EventId = 1800, Level = LogLevel.Information, Message = "Loaded extension {Origin}; configurable classes: {Classes}")]
+    [LoggerMessage(EventId = GatewayEventIds.ScriptingLogExtensionLoaded, Level = LogLevel.Information, Message = "Loaded extension {Origin}; configurable classes: {Classes}")]
     private static partial void ExtensionLoaded(ILogger logger, string origin, string classes);
 
-    [LoggerMessage(EventId = 1801, Level = LogLevel.Information, Message = "Skipped {Path} in an extension directory: the gateway ships an assembly of that name and uses its own")]
+    [LoggerMessage(EventId = GatewayEventIds.ScriptingLogHostAssemblySkipped, Level = LogLevel.Information, Message = "Skipped {Path} in an extension directory: the gateway ships an assembly of that name and uses its own")]
     private static partial void HostAssemblySkipped(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 1802, Level = LogLevel.Information, Message = "Extensions and config script loaded in {ElapsedMs} ms ({Compiled} compiled, {FromCache} from the compilation cache)")]
+    [LoggerMessage(EventId = GatewayEventIds.ScriptingLogConfigurationLoaded, Level = LogLevel.Information, Message = "Extensions and config script loaded in {ElapsedMs} ms ({Compiled} compiled, {FromCache} from the compilation cache)")]
     private static partial void ConfigurationLoaded(ILogger logger, long elapsedMs, int compiled, int fromCache);
 }

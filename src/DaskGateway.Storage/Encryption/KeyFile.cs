@@ -1,5 +1,6 @@
 using System.Text;
 using DaskGateway.Configuration;
+using DaskGateway.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace DaskGateway.Storage.Encryption;
@@ -120,9 +121,9 @@ internal static partial class KeyFile
         }
     }
 
-    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Created a new database encryption key file at {Path}; keep it with the database and back it up, since the encrypted cluster credentials cannot be read without it")]
+    [LoggerMessage(EventId = GatewayEventIds.KeyFileCreated, Level = LogLevel.Information, Message = "Created a new database encryption key file at {Path}; keep it with the database and back it up, since the encrypted cluster credentials cannot be read without it")]
     private static partial void LogCreated(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Debug, Message = "Read {Count} database encryption key(s) from {Path}")]
+    [LoggerMessage(EventId = GatewayEventIds.KeyFileLoaded, Level = LogLevel.Debug, Message = "Read {Count} database encryption key(s) from {Path}")]
     private static partial void LogLoaded(ILogger logger, string path, int count);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
+using DaskGateway.Logging;
 using DaskGateway.Security;
 using k8s;
 using k8s.Models;
@@ -374,21 +375,21 @@ internal sealed partial class ClusterReconciler
             cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Cluster {Key} is running")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterReconcilerRunning, Level = LogLevel.Information, Message = "Cluster {Key} is running")]
     private partial void LogRunning(string key);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Cluster {Key} stopped")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterReconcilerStopped, Level = LogLevel.Information, Message = "Cluster {Key} stopped")]
     private partial void LogStopped(string key);
 
-    [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Cluster {Key} failed: {Reason}")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterReconcilerFailed, Level = LogLevel.Warning, Message = "Cluster {Key} failed: {Reason}")]
     private partial void LogFailed(string key, string reason);
 
-    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Cluster {Key}: ignoring unknown config keys {Keys}")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterReconcilerUnknownConfigKeys, Level = LogLevel.Warning, Message = "Cluster {Key}: ignoring unknown config keys {Keys}")]
     private partial void LogUnknownConfigKeys(string key, IReadOnlyList<string> keys);
 
-    [LoggerMessage(EventId = 4014, Level = LogLevel.Information, Message = "Cluster {Key}: scaling up from {Active} to {Wanted} workers")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterReconcilerScalingUp, Level = LogLevel.Information, Message = "Cluster {Key}: scaling up from {Active} to {Wanted} workers")]
     private partial void LogScalingUp(string key, int active, int wanted);
 
-    [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "Cluster {Key}: scaling down from {Active} to {Wanted} workers, deleting {Deleting} pending")]
+    [LoggerMessage(EventId = GatewayEventIds.ClusterReconcilerScalingDown, Level = LogLevel.Information, Message = "Cluster {Key}: scaling down from {Active} to {Wanted} workers, deleting {Deleting} pending")]
     private partial void LogScalingDown(string key, int active, int wanted, int deleting);
 }

@@ -1,3 +1,4 @@
+using DaskGateway.Logging;
 using DaskGateway.Reconciliation;
 using DaskGateway.Security;
 using k8s;
@@ -325,18 +326,18 @@ internal sealed partial class KubeController : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 4030, Level = LogLevel.Information, Message = "Acquired the leader lease as {Identity}; reconciling")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeControllerStartedLeading, Level = LogLevel.Information, Message = "Acquired the leader lease as {Identity}; reconciling")]
     private partial void LogStartedLeading(string identity);
 
-    [LoggerMessage(EventId = 4031, Level = LogLevel.Warning, Message = "Lost the leader lease as {Identity}; no longer reconciling")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeControllerStoppedLeading, Level = LogLevel.Warning, Message = "Lost the leader lease as {Identity}; no longer reconciling")]
     private partial void LogStoppedLeading(string identity);
 
-    [LoggerMessage(EventId = 4032, Level = LogLevel.Warning, Message = "Leader election failed")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeControllerLeaseError, Level = LogLevel.Warning, Message = "Leader election failed")]
     private partial void LogLeaseError(Exception exception);
 
-    [LoggerMessage(EventId = 4033, Level = LogLevel.Information, Message = "Deleted completed cluster {Namespace}/{Name}")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeControllerDeletedCompleted, Level = LogLevel.Information, Message = "Deleted completed cluster {Namespace}/{Name}")]
     private partial void LogDeletedCompleted(string @namespace, string name);
 
-    [LoggerMessage(EventId = 4034, Level = LogLevel.Warning, Message = "Deleting completed clusters failed")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeControllerCleanupFailed, Level = LogLevel.Warning, Message = "Deleting completed clusters failed")]
     private partial void LogCleanupFailed(Exception exception);
 }

@@ -304,15 +304,15 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
             ? service
             : DaskClusterNames.Service(resource.Metadata.Name ?? "");
 
-    [LoggerMessage(EventId = 4204, Level = LogLevel.Warning, Message = "The config of cluster {ClusterName} has settings this gateway cannot apply: {Problems}")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterCacheConfigProblems, Level = LogLevel.Warning, Message = "The config of cluster {ClusterName} has settings this gateway cannot apply: {Problems}")]
     private partial void LogConfigProblems(string clusterName, string problems);
 
-    [LoggerMessage(EventId = 4205, Level = LogLevel.Warning, Message = "The credentials Secret {SecretName} of cluster {ClusterName} lacks dask.crt, dask.pem or api-token")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterCacheMalformedSecret, Level = LogLevel.Warning, Message = "The credentials Secret {SecretName} of cluster {ClusterName} lacks dask.crt, dask.pem or api-token")]
     private partial void LogMalformedSecret(string clusterName, string secretName);
 
-    [LoggerMessage(EventId = 4206, Level = LogLevel.Warning, Message = "Reading the credentials of cluster {ClusterName} failed; retrying at its next change")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterCacheCredentialsFailed, Level = LogLevel.Warning, Message = "Reading the credentials of cluster {ClusterName} failed; retrying at its next change")]
     private partial void LogCredentialsFailed(Exception exception, string clusterName);
 
-    [LoggerMessage(EventId = 4207, Level = LogLevel.Information, Message = "Cluster {ClusterName} is running; routing to {SchedulerAddress}")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterCacheRouted, Level = LogLevel.Information, Message = "Cluster {ClusterName} is running; routing to {SchedulerAddress}")]
     private partial void LogRouted(string clusterName, string schedulerAddress);
 }

@@ -233,18 +233,18 @@ internal sealed partial class KubeClusterSource : IClusterSource
     private static string Describe(Exception exception) =>
         KubeApiErrors.StatusOf(exception) is { } status ? $"{(int)status} {status}" : exception.Message;
 
-    [LoggerMessage(EventId = 4200, Level = LogLevel.Information, Message = "Cluster {ClusterName} requested by {UserName}")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterSourceCreated, Level = LogLevel.Information, Message = "Cluster {ClusterName} requested by {UserName}")]
     private partial void LogCreated(string clusterName, string userName);
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Error, Message = "Creating a DaskCluster for {UserName} in namespace {Namespace} failed")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterSourceCreateFailed, Level = LogLevel.Error, Message = "Creating a DaskCluster for {UserName} in namespace {Namespace} failed")]
     private partial void LogCreateFailed(Exception exception, string userName, string @namespace);
 
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Stop of cluster {ClusterName} requested: {Reason}")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterSourceStopRequested, Level = LogLevel.Information, Message = "Stop of cluster {ClusterName} requested: {Reason}")]
     private partial void LogStopRequested(string clusterName, string reason);
 
-    [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "Updating the DaskCluster of {ClusterName} failed")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterSourcePatchFailed, Level = LogLevel.Error, Message = "Updating the DaskCluster of {ClusterName} failed")]
     private partial void LogPatchFailed(Exception exception, string clusterName);
 
-    [LoggerMessage(EventId = 4209, Level = LogLevel.Debug, Message = "Could not add an event to the timeline of cluster {ClusterName}: {Reason}")]
+    [LoggerMessage(EventId = GatewayEventIds.KubeClusterSourceEventNotRecorded, Level = LogLevel.Debug, Message = "Could not add an event to the timeline of cluster {ClusterName}: {Reason}")]
     private partial void LogEventNotRecorded(string clusterName, string reason);
 }
