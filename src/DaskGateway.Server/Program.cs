@@ -90,7 +90,7 @@ internal static class Program
         {
             if (parseResult.GetValue(logLevel) is { } level)
             {
-                flags.Set("KubeController", nameof(Backends.KubeControllerSettings.LogLevel), level, SettingSource.CommandLine("--log-level " + level));
+                flags.Set("KubeController", nameof(Backends.Kubernetes.KubeControllerSettings.LogLevel), level, SettingSource.CommandLine("--log-level " + level));
             }
 
             var arguments = new StartupArguments(parseResult.GetValue(configFile), parseResult.GetValue(extensions) ?? [], flags, flagErrors);

@@ -1,5 +1,6 @@
 using DaskGateway.Auth;
 using DaskGateway.Backends;
+using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Backends.Kubernetes.Controller;
 using DaskGateway.Configuration;

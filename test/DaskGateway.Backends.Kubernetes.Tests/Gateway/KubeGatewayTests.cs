@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Clusters;
 using DaskGateway.Kubernetes.Fake;

@@ -1,4 +1,3 @@
-using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Configuration;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using DaskGateway.Auth;
-using DaskGateway.Backends;
+using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Configuration;
 using DaskGateway.Hosting;
 using DaskGateway.Scripting;

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Backends.Kubernetes.Controller;
 using DaskGateway.Clusters;

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using DaskGateway.Backends;
 using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Backends.Kubernetes.Controller;
 using DaskGateway.Kubernetes.Fake;

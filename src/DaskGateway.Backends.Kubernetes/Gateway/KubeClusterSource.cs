@@ -7,7 +7,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
-namespace DaskGateway.Backends.Kubernetes;
+namespace DaskGateway.Backends.Kubernetes.Gateway;
 
 /// <summary>
 /// The clusters of the Kubernetes backend (protocol.md §8.5, §4.10): each is a DaskCluster resource

@@ -1,7 +1,7 @@
 using DaskGateway.Clusters;
 using DaskGateway.Json;
 
-namespace DaskGateway.Backends.Kubernetes;
+namespace DaskGateway.Backends.Kubernetes.Gateway;
 
 /// <summary>Reads what users see of a cluster (protocol.md §1.4, §4.10) from its DaskCluster resource.</summary>
 internal static class KubeClusterView

@@ -1,7 +1,7 @@
 using DaskGateway.Clusters;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace DaskGateway.Backends.Kubernetes;
+namespace DaskGateway.Backends.Kubernetes.Gateway;
 
 /// <summary>
 /// Hosts <see cref="KubeBackend"/>: clusters kept in DaskCluster resources, reached with a

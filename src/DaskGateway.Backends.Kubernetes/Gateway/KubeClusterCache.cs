@@ -6,7 +6,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
-namespace DaskGateway.Backends.Kubernetes;
+namespace DaskGateway.Backends.Kubernetes.Gateway;
 
 /// <summary>
 /// What the gateway knows of its DaskCluster resources: a watch of them, each cluster's credentials

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using DaskGateway.Configuration;
 
-namespace DaskGateway.Backends;
+namespace DaskGateway.Backends.Kubernetes;
 
 /// <summary>
 /// Settings of <c>dask-gateway-server kube-controller</c> (section <c>KubeController</c>), which

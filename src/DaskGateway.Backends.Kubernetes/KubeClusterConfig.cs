@@ -2,7 +2,7 @@ using System.ComponentModel;
 using DaskGateway.Clusters;
 using DaskGateway.Configuration;
 
-namespace DaskGateway.Backends;
+namespace DaskGateway.Backends.Kubernetes;
 
 /// <summary>
 /// The cluster settings of the Kubernetes backend: those of <see cref="ClusterConfig"/> plus the

@@ -3,7 +3,7 @@ using System.Text;
 using DaskGateway.Clusters;
 using k8s.Models;
 
-namespace DaskGateway.Backends.Kubernetes;
+namespace DaskGateway.Backends.Kubernetes.Gateway;
 
 /// <summary>What the gateway needs from a cluster's credentials Secret: the TLS pair for the user and the scheduler's API token.</summary>
 internal sealed record ClusterSecret(ClusterCredentials Credentials, string Token)

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using DaskGateway.Configuration;
 
-namespace DaskGateway.Backends;
+namespace DaskGateway.Backends.Kubernetes;
 
 /// <summary>
 /// Clusters on Kubernetes: the gateway keeps no database; each cluster is a DaskCluster resource
@@ -13,7 +13,7 @@ namespace DaskGateway.Backends;
 [ClassAlias("kubernetes")]
 [ClassAlias("kube")]
 [ClassAlias("dask_gateway_server.backends.kubernetes.KubeBackend")]
-[GatewayBackendModule(typeof(Kubernetes.KubernetesBackendModule))]
+[GatewayBackendModule(typeof(Gateway.KubernetesBackendModule))]
 public class KubeBackend : Backend
 {
     /// <summary>The cluster config class: <see cref="KubeClusterConfig"/> or a subclass.</summary>
@@ -52,5 +52,5 @@ public class KubeBackend : Backend
     public int K8sApiRateLimitBurst { get; set; } = 100;
 
     /// <summary>Where the gateway reaches a running cluster (namespace, Service name); tests point it at loopback.</summary>
-    internal Func<string, string, Kubernetes.KubeClusterAddresses> ClusterAddresses { get; set; } = Kubernetes.KubeClusterAddresses.ForService;
+    internal Func<string, string, KubeClusterAddresses> ClusterAddresses { get; set; } = KubeClusterAddresses.ForService;
 }
