@@ -23,7 +23,7 @@ internal sealed class RoslynCompiler
     public static readonly string[] ScriptImports =
     [
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Threading.Tasks",
-        "DaskGateway.Auth", "DaskGateway.Clusters", "DaskGateway.Backends", "DaskGateway.Backends.Kubernetes", "DaskGateway.Configuration",
+        "DaskGateway.Auth", "DaskGateway.Clusters", "DaskGateway.Backends", "DaskGateway.Configuration",
     ];
 
     /// <summary>The implicit usings of an SDK project, so that a file compiles alone as in a class library.</summary>

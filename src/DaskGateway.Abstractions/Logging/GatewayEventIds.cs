@@ -13,6 +13,8 @@ public static class GatewayEventIds
     public const int ApiMiddlewareRequest = 1000;
     /// <summary>Unhandled error in {Method} {Path}</summary>
     public const int ApiMiddlewareUnhandled = 1001;
+    /// <summary>{StatusCode} for {Method} {Path}: {Reason}</summary>
+    public const int ApiMiddlewareBadRequest = 1002;
     /// <summary>Private API at {ApiUrl}</summary>
     public const int GatewayLifetimeApiUrl = 1020;
     /// <summary>Cluster state: {Store}</summary>

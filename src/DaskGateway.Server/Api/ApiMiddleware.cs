@@ -25,6 +25,22 @@ internal sealed partial class ApiMiddleware
         {
             // The client went away; nothing to answer.
         }
+        catch (BadHttpRequestException e)
+        {
+            // A body cut short or over Kestrel's limits is the client's fault, not an error of the gateway.
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                var method = LogText.Escape(context.Request.Method);
+                var path = LogText.Escape(context.Request.Path.Value);
+                LogBadRequest(e.StatusCode, method, path, e.Message);
+            }
+
+            if (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await ApiResponse.WriteErrorAsync(context, e.StatusCode, "Bad request: " + e.Message);
+            }
+        }
         catch (Exception e)
         {
             LogUnhandled(e, LogText.Escape(context.Request.Method), LogText.Escape(context.Request.Path.Value));
@@ -58,6 +74,9 @@ internal sealed partial class ApiMiddleware
 
     [LoggerMessage(EventId = GatewayEventIds.ApiMiddlewareRequest, Message = "{StatusCode} {Method} {Target} {ElapsedMilliseconds:F3}ms")]
     private partial void LogRequest(LogLevel level, int statusCode, string method, string target, double elapsedMilliseconds);
+
+    [LoggerMessage(EventId = GatewayEventIds.ApiMiddlewareBadRequest, Level = LogLevel.Debug, Message = "{StatusCode} for {Method} {Path}: {Reason}")]
+    private partial void LogBadRequest(int statusCode, string method, string? path, string reason);
 
     [LoggerMessage(EventId = GatewayEventIds.ApiMiddlewareUnhandled, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string? path);

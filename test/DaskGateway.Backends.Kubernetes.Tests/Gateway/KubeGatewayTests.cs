@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using DaskGateway.Backends.Kubernetes;
 using DaskGateway.Clusters;
 using DaskGateway.Kubernetes.Fake;
+using DaskGateway.Logging;
 using DaskGateway.Tests.Infrastructure;
 
 namespace DaskGateway.Kubernetes.Gateway;
@@ -334,6 +335,8 @@ public sealed class KubeGatewayTests : IAsyncLifetime
     {
         using var alice = _gateway.Client("alice");
         _kube.FailNext(1, 500, request => request.Method == "POST");
+        _gateway.ExpectLoggedError(GatewayEventIds.KubeClusterSourceCreateFailed);
+        _gateway.ExpectLoggedError(e => e.EventId.Id == GatewayEventIds.ApiMiddlewareRequest && e.Message.StartsWith("503 POST", StringComparison.Ordinal));
 
         using var response = await alice.PostJsonAsync("api/v1/clusters/", new { cluster_options = new { } });
 

@@ -1,5 +1,6 @@
 using System.Net;
 using DaskGateway.Auth;
+using DaskGateway.Logging;
 using DaskGateway.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -160,6 +161,10 @@ public sealed class JupyterHubAuthenticatorTests(JupyterHub fixture) : IClassFix
         }
 
         await hub.StopAsync();
+
+        // What the gateway logs while the hub is down: the hub unreachable, and the 502 it answers.
+        gateway.ExpectLoggedError(e => e.EventId.Id == GatewayEventIds.JupyterHubAuthenticatorHubUnreachable
+            || (e.EventId.Id == GatewayEventIds.ApiMiddlewareRequest && e.Message.StartsWith("502 ", StringComparison.Ordinal)));
 
         using (var cookie = await withCookie.GetAsync("api/v1/clusters/"))
         {
