@@ -105,12 +105,12 @@ internal sealed partial class RouteApi
         var response = context.Response;
         response.ContentType = "application/json; charset=utf-8";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.StartAsync(end.Token);
-
-        // The headers go out now: a follower waits for them before anything changes.
-        await response.Body.FlushAsync(end.Token);
         try
         {
+            // The headers go out now: a follower waits for them before anything changes. A watch that
+            // arrives as the gateway shuts down ends here, quietly, like one that was already streaming.
+            await response.StartAsync(end.Token);
+            await response.Body.FlushAsync(end.Token);
             if (watcher.Backlog.Count > 0)
             {
                 await WriteEventsAsync(response, watcher.Backlog, end.Token);
