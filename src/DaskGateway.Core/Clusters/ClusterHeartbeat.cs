@@ -29,10 +29,10 @@ internal sealed partial class Cluster
                 clusterChanged = true;
             }
 
-            var count = Math.Min(heartbeat.Count, Config.WorkerLimit);
-            if (count != Count)
+            // The count was clamped to the cluster's limit by the cluster API, for every backend.
+            if (heartbeat.Count != Count)
             {
-                Count = count;
+                Count = heartbeat.Count;
                 clusterChanged = true;
             }
 

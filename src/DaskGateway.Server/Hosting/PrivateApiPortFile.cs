@@ -19,9 +19,6 @@ internal static partial class PrivateApiPortFile
 
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>The port file of the database at <paramref name="databasePath"/>.</summary>
-    public static string PathBeside(string databasePath) => Path.ChangeExtension(Path.GetFullPath(databasePath), ".api-port");
-
     /// <summary>
     /// The address to listen on: <paramref name="defaultAddress"/> with the port saved in
     /// <paramref name="path"/> when there is one and it is free, else <paramref name="defaultAddress"/>
