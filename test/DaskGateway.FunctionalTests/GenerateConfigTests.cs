@@ -18,7 +18,7 @@ public sealed partial class GenerateConfigTests
         Assert.Contains("Upstream: Backend.cluster_options", text, StringComparison.Ordinal);
         Assert.Contains("// c.ClusterConfig.WorkerMemory = \"2 G\";", text, StringComparison.Ordinal);
         Assert.Contains("// Password shared by all users", text, StringComparison.Ordinal);
-        Assert.DoesNotMatch(CommentedAssignment().Replace(text, ""), @"(?m)^c\.");
+        Assert.DoesNotMatch(@"(?m)^c\.", CommentedAssignment().Replace(text, ""));
 
         // Every default is written as C# that converts back: uncommented, the file still loads.
         File.WriteAllText(path, CommentedAssignment().Replace(text, "$1"));
