@@ -40,7 +40,8 @@ internal static class Program
             generateConfig,
         };
 
-        if (remaining.Any(a => a is "-h" or "--help" or "-?") && !remaining.Contains(generateConfig.Name))
+        var admin = Admin.AdminCommand.Create(Console.Out, Console.Error, Environment.GetEnvironmentVariable);
+        if (remaining.Any(a => a is "-h" or "--help" or "-?") && !remaining.Contains(generateConfig.Name) && !remaining.Contains(admin.Name))
         {
             await root.Parse(["--help"]).InvokeAsync();
             Console.WriteLine();
@@ -97,6 +98,7 @@ internal static class Program
             exitCode = await KubeControllerHost.RunAsync(arguments);
         });
         root.Subcommands.Add(kubeController);
+        root.Subcommands.Add(admin);
 
         var parsed = root.Parse([.. remaining]);
         var result = await parsed.InvokeAsync();

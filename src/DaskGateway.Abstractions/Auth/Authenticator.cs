@@ -23,6 +23,29 @@ public abstract class Authenticator
     [Description("Seconds an authentication cookie is honoured before the client must re-authenticate.")]
     public int CacheMaxAge { get; set; } = 300;
 
+    /// <summary>
+    /// User names made admins, whatever the authenticator says (<c>c.SimpleAuthenticator.AdminUsers = ["alice"]</c>).
+    /// Admins list every user's clusters (<c>?all=1</c>) and may view, scale, adapt and stop any of them,
+    /// but never receive another user's TLS key.
+    /// </summary>
+    [Description("User names that are admins: they may list (?all=1), view, scale, adapt and stop every user's clusters.")]
+    public IReadOnlyList<string> AdminUsers { get; set; } = [];
+
+    /// <summary>Groups whose members are admins (for authenticators that report groups).</summary>
+    [Description("Groups whose members are admins (for authenticators that report groups, e.g. JupyterHub).")]
+    public IReadOnlyList<string> AdminGroups { get; set; } = [];
+
+    /// <summary>
+    /// <paramref name="user"/>, made an admin when <see cref="AdminUsers"/> or <see cref="AdminGroups"/>
+    /// name it; a user the authenticator made an admin stays one. The gateway applies this to every
+    /// authenticated user.
+    /// </summary>
+    public User WithAdminSettings(User user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Admin || !(AdminUsers.Contains(user.Name) || (user.Groups is { } groups && AdminGroups.Any(groups.Contains))) ? user : user with { Admin = true };
+    }
+
     /// <summary>The <c>WWW-Authenticate</c> value sent with a 401.</summary>
     public virtual string Challenge => "Basic";
 

@@ -70,7 +70,7 @@ internal sealed class GatewayAuthenticationHandler(
             return AuthenticateResult.Fail(e);
         }
 
-        return user is null ? AuthenticateResult.NoResult() : Success(user, request);
+        return user is null ? AuthenticateResult.NoResult() : Success(authenticator.WithAdminSettings(user), request);
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

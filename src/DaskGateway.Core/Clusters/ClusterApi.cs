@@ -18,6 +18,9 @@ internal sealed partial class ClusterApi
     /// <summary>How long <c>GET ...?wait</c> holds a request (protocol.md §1.5).</summary>
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>The kind of the event recorded when an admin scales or adapts another user's cluster.</summary>
+    public const string AdminActionEventKind = "admin-action";
+
     private readonly IClusterSource _source;
     private readonly ClusterRequests _requests;
     private readonly Backend _backend;
@@ -55,10 +58,18 @@ internal sealed partial class ClusterApi
         return await _source.CreateAsync(new ClusterRequest(user, prepared.Value!.Options, prepared.Value.Config), cancellationToken);
     }
 
-    /// <summary>The user's clusters with one of <paramref name="statuses"/>, by default only the active ones (protocol.md §1.3).</summary>
-    public IReadOnlyList<ClusterState> List(User user, IReadOnlySet<ClusterStatus>? statuses)
+    /// <summary>
+    /// The user's clusters with one of <paramref name="statuses"/>, by default only the active ones
+    /// (protocol.md §1.3); with <paramref name="allUsers"/>, every user's, for admins only.
+    /// </summary>
+    public ClusterResult<IReadOnlyList<ClusterState>> List(User user, IReadOnlySet<ClusterStatus>? statuses, bool allUsers = false)
     {
-        var clusters = _source.List(user.Name);
+        if (allUsers && !user.Admin)
+        {
+            return new ClusterError(ClusterErrorKind.Forbidden, $"User {user.Name} is not an admin: only admins may list every user's clusters");
+        }
+
+        var clusters = _source.List(allUsers ? null : user.Name);
         var result = new List<ClusterState>(clusters.Count);
         foreach (var cluster in clusters)
         {
@@ -68,7 +79,7 @@ internal sealed partial class ClusterApi
             }
         }
 
-        return result;
+        return new ClusterResult<IReadOnlyList<ClusterState>>(result, null);
     }
 
     /// <summary>One cluster; with <paramref name="wait"/>, held until it is ready or stopping, or <see cref="WaitTimeout"/> passes.</summary>
@@ -104,7 +115,7 @@ internal sealed partial class ClusterApi
             return ClusterError.Forbidden(user.Name, "stop", name);
         }
 
-        return cluster.IsActive ? await _source.StopAsync(cluster, $"stopped by {user.Name}", cancellationToken) : null;
+        return cluster.IsActive ? await _source.StopAsync(cluster, $"stopped by {Actor(user, cluster)}", cancellationToken) : null;
     }
 
     /// <summary>Stops a cluster on behalf of its scheduler (idle timeout), whose token was checked.</summary>
@@ -130,6 +141,7 @@ internal sealed partial class ClusterApi
             return forwardError;
         }
 
+        await RecordAdminActionAsync(user, cluster, $"scaled to {count} workers", cancellationToken);
         return await _source.SetWorkerCountAsync(cluster, count, cancellationToken) is { } countError ? countError : reply;
     }
 
@@ -143,7 +155,13 @@ internal sealed partial class ClusterApi
         }
 
         var (limited, reply) = ClusterRequests.LimitAdapt(found.Value!.Config, request);
-        return await ForwardAsync(found.Value!, ClusterRequests.AdaptBody(limited), cancellationToken) is { } forwardError ? forwardError : reply;
+        if (await ForwardAsync(found.Value!, ClusterRequests.AdaptBody(limited), cancellationToken) is { } forwardError)
+        {
+            return forwardError;
+        }
+
+        await RecordAdminActionAsync(user, found.Value!, "set to adapt", cancellationToken);
+        return reply;
     }
 
     /// <summary>Whether <paramref name="token"/> is the cluster's API token (compared in constant time).</summary>
@@ -253,6 +271,19 @@ internal sealed partial class ClusterApi
     }
 
     private static bool MayAccess(User user, ClusterState cluster) => user.Admin || user.Name == cluster.Username;
+
+    /// <summary>Who acted, as the cluster's events say it: an admin acting on another user's cluster is named as one.</summary>
+    private static string Actor(User user, ClusterState cluster) => user.Name == cluster.Username ? user.Name : $"admin {user.Name}";
+
+    // The owner's own scaling is the scheduler's business and shows in its heartbeats; an admin's
+    // action on someone else's cluster is recorded, so that the owner can see who changed it.
+    private async Task RecordAdminActionAsync(User user, ClusterState cluster, string action, CancellationToken cancellationToken)
+    {
+        if (user.Name != cluster.Username)
+        {
+            await _source.RecordEventAsync(cluster, AdminActionEventKind, $"{action} by {Actor(user, cluster)}", cancellationToken);
+        }
+    }
 
     [LoggerMessage(EventId = GatewayEventIds.ClusterApiAddressesRefused, Level = LogLevel.Warning, Message = "Refused a heartbeat of cluster {ClusterName}: {Problem}")]
     private partial void LogAddressesRefused(string clusterName, string problem);

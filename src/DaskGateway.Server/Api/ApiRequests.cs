@@ -76,6 +76,29 @@ internal static class ApiRequests
         return true;
     }
 
+    /// <summary>A yes/no query flag such as <c>?all=1</c>: absent, <c>0</c> or <c>false</c> → no; empty, <c>1</c> or <c>true</c> → yes; anything else is a 422.</summary>
+    public static bool TryReadFlag(IQueryCollection query, string name, out bool value, out string problem)
+    {
+        value = false;
+        problem = "";
+        if (!query.TryGetValue(name, out var values))
+        {
+            return true;
+        }
+
+        switch (values.ToString().ToLowerInvariant())
+        {
+            case "" or "1" or "true":
+                value = true;
+                return true;
+            case "0" or "false":
+                return true;
+            default:
+                problem = $"{name}: expected 1, true, 0 or false, got {PythonFormat.Repr(values.ToString())}";
+                return false;
+        }
+    }
+
     /// <summary><c>?wait</c>: absent → no; empty → yes; an integer → yes unless 0; anything else → no (protocol.md §1.3).</summary>
     public static bool WantsWait(IQueryCollection query)
     {

@@ -39,14 +39,24 @@ internal sealed class ClusterEndpoints
             return Task.FromResult(ApiResponse.Error(422, problem));
         }
 
-        var clusters = _clusters.List(user, statuses);
+        if (!ApiRequests.TryReadFlag(context.Request.Query, "all", out var allUsers, out problem))
+        {
+            return Task.FromResult(ApiResponse.Error(422, problem));
+        }
+
+        var listed = _clusters.List(user, statuses, allUsers);
+        if (listed.Error is { } error)
+        {
+            return Task.FromResult(ApiResponse.Error(error));
+        }
+
         return Task.FromResult(ApiResponse.Json(200, writer =>
         {
             writer.WriteStartObject();
-            foreach (var cluster in clusters)
+            foreach (var cluster in listed.Value!)
             {
                 writer.WritePropertyName(cluster.Name);
-                ClusterJson.Write(writer, cluster);
+                ClusterJson.Write(writer, cluster, withOwner: allUsers);
             }
 
             writer.WriteEndObject();

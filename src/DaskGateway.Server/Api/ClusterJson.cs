@@ -6,7 +6,11 @@ namespace DaskGateway.Api;
 /// <summary>Writes the cluster dict of protocol.md §1.4: exactly eight keys, which the client requires.</summary>
 internal static class ClusterJson
 {
-    public static void Write(Utf8JsonWriter writer, ClusterState cluster)
+    /// <summary>
+    /// Writes the dict; <paramref name="withOwner"/> adds a ninth key, <c>user</c>, for the admin's
+    /// every-user list only, which the client never asks for (it rejects keys it does not know).
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, ClusterState cluster, bool withOwner = false)
     {
         writer.WriteStartObject();
         writer.WriteString("name", cluster.Name);
@@ -26,6 +30,11 @@ internal static class ClusterJson
         OptionJson.WriteValue(writer, cluster.Options);
         WriteNullableString(writer, "tls_cert", cluster.Credentials?.CertificatePem);
         WriteNullableString(writer, "tls_key", cluster.Credentials?.PrivateKeyPem);
+        if (withOwner)
+        {
+            writer.WriteString("user", cluster.Username);
+        }
+
         writer.WriteEndObject();
     }
 

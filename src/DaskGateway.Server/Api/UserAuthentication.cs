@@ -1,5 +1,6 @@
 using System.Globalization;
 using DaskGateway.Auth;
+using DaskGateway.Hosting;
 using DaskGateway.Logging;
 using Microsoft.AspNetCore.Authentication;
 
@@ -20,23 +21,34 @@ internal sealed partial class UserAuthentication
     private readonly AuthCookieCache _cookies;
     private readonly string _maxAge;
     private readonly string _publicPrefix;
+    private readonly string _adminApiToken;
     private readonly ILogger<UserAuthentication> _logger;
 
-    public UserAuthentication(Authenticator authenticator, AuthCookieCache cookies, string cookieName, string publicPrefix, ILogger<UserAuthentication> logger)
+    public UserAuthentication(Authenticator authenticator, AuthCookieCache cookies, string cookieName, string publicPrefix, string adminApiToken, ILogger<UserAuthentication> logger)
     {
         _authenticator = authenticator;
         _cookies = cookies;
         CookieName = cookieName;
         _publicPrefix = publicPrefix;
+        _adminApiToken = adminApiToken;
         _logger = logger;
         _maxAge = ((long)(cookies.MaxAge.TotalSeconds * 2)).ToString(CultureInfo.InvariantCulture);
     }
 
     public string CookieName { get; }
 
+    /// <summary>The user the admin API token authenticates as; events of clusters it acts on name it.</summary>
+    public static readonly User AdminApiUser = new("admin-api", Admin: true);
+
     /// <summary>Authenticates the request, runs <paramref name="handler"/> for the user, and writes its response.</summary>
     public async Task HandleAsync(HttpContext context, Func<User, Task<ApiResponse>> handler)
     {
+        if (IsAdminApiToken(context))
+        {
+            await (await handler(AdminApiUser)).WriteAsync(context);
+            return;
+        }
+
         var result = await context.AuthenticateAsync(GatewayAuthenticationHandler.SchemeName);
         switch (result.Failure)
         {
@@ -117,4 +129,20 @@ internal sealed partial class UserAuthentication
 
     [LoggerMessage(EventId = GatewayEventIds.UserAuthenticationAuthenticatorUnavailable, Level = LogLevel.Warning, Message = "Authenticator {Authenticator} could not check credentials: its identity service is unavailable")]
     private partial void LogAuthenticatorUnavailable(Exception exception, string authenticator);
+
+    // The admin token is honoured on the private listener only, which operators' tools reach from
+    // inside the deployment; on the public one the header goes to the authenticator as any other.
+    private bool IsAdminApiToken(HttpContext context)
+    {
+        if (_adminApiToken.Length == 0 || GatewayHost.IsPublic(context))
+        {
+            return false;
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        var space = header.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 && header[..space].Equals("token", StringComparison.OrdinalIgnoreCase)
+            && AuthorizationHeader.SecretEquals(_adminApiToken, header[(space + 1)..].Trim());
+    }
+
 }

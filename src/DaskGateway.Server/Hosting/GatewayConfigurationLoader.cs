@@ -52,6 +52,12 @@ internal static class GatewayConfigurationLoader
             Add(config, errors, "Proxy", setting, message);
         }
 
+        if (gateway.ResolveAdminApiToken() is { Length: > 0 and < GatewaySettings.MinAdminApiTokenLength } || gateway.AdminApiToken.Any(c => c is <= ' ' or > '~'))
+        {
+            // The value is a secret: the message names the problem, never the token.
+            Add(config, errors, "DaskGateway", nameof(GatewaySettings.AdminApiToken), $"must be at least {GatewaySettings.MinAdminApiTokenLength} printable characters without spaces (from the setting or {GatewaySettings.AdminApiTokenVariable})");
+        }
+
         if (!GatewayLogging.TryParseLevel(gateway.LogLevel, out _))
         {
             Add(config, errors, "DaskGateway", nameof(GatewaySettings.LogLevel), $"'{gateway.LogLevel}' is not a log level; use DEBUG, INFO, WARN or ERROR");

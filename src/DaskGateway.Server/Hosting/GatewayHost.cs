@@ -65,6 +65,7 @@ internal static class GatewayHost
             provider.GetRequiredService<AuthCookieCache>(),
             cookieName,
             components.Proxy.Prefix.TrimEnd('/'),
+            components.Gateway.AdminApiToken,
             provider.GetRequiredService<ILogger<UserAuthentication>>()));
         services.AddSingleton<ClusterEndpoints>();
         services.AddSingleton<SchedulerEndpoints>();

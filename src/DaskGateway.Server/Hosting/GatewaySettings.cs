@@ -31,4 +31,25 @@ public sealed class GatewaySettings
     [Description("Largest request body accepted, in bytes; larger ones are answered 413.")]
     [System.ComponentModel.DataAnnotations.Range(1024, 64 * 1024 * 1024)]
     public int MaxRequestBodySize { get; set; } = 1024 * 1024;
+
+    /// <summary>The token operators' tools (<c>dask-gateway-server admin</c>) send to the private API; empty: off.</summary>
+    [Description("Token that authenticates as an admin on the private API only (Authorization: token <value>), for dask-gateway-server admin; at least 32 characters. Empty: taken from DASK_GATEWAY_ADMIN_API_TOKEN; unset there too: no admin token.")]
+    public string AdminApiToken { get; set; } = "";
+
+    /// <summary>The environment variable <see cref="AdminApiToken"/> is read from when not set.</summary>
+    public const string AdminApiTokenVariable = "DASK_GATEWAY_ADMIN_API_TOKEN";
+
+    /// <summary>The shortest admin token accepted: long enough that guessing it is hopeless.</summary>
+    public const int MinAdminApiTokenLength = 32;
+
+    /// <summary><see cref="AdminApiToken"/>, or the environment's when unset.</summary>
+    internal string ResolveAdminApiToken()
+    {
+        if (AdminApiToken.Length == 0)
+        {
+            AdminApiToken = Environment.GetEnvironmentVariable(AdminApiTokenVariable)?.Trim() ?? "";
+        }
+
+        return AdminApiToken;
+    }
 }
