@@ -125,7 +125,7 @@ internal static class AdminCommand
                 return false;
             }
 
-            if (!IsToken(token))
+            if (!Hosting.GatewaySettings.IsTokenText(token))
             {
                 problem = $"{TokenVariable} does not hold a token (one line of printable characters)";
                 return false;
@@ -148,7 +148,7 @@ internal static class AdminCommand
             return false;
         }
 
-        if (!IsToken(token))
+        if (!Hosting.GatewaySettings.IsTokenText(token))
         {
             problem = $"--token-file: {tokenFile} does not hold a token (one line, at most {MaxTokenFileBytes} bytes)";
             return false;
@@ -156,8 +156,6 @@ internal static class AdminCommand
 
         return true;
     }
-
-    private static bool IsToken(string token) => token.Length > 0 && token.All(c => c is > ' ' and <= '~');
 
     private static IAnsiConsole CreateConsole(TextWriter output)
     {

@@ -52,7 +52,7 @@ internal static class GatewayConfigurationLoader
             Add(config, errors, "Proxy", setting, message);
         }
 
-        if (gateway.ResolveAdminApiToken() is { Length: > 0 and < GatewaySettings.MinAdminApiTokenLength } || gateway.AdminApiToken.Any(c => c is <= ' ' or > '~'))
+        if (gateway.ResolveAdminApiToken() is { Length: > 0 } adminToken && (adminToken.Length < GatewaySettings.MinAdminApiTokenLength || !GatewaySettings.IsTokenText(adminToken)))
         {
             // The value is a secret: the message names the problem, never the token.
             Add(config, errors, "DaskGateway", nameof(GatewaySettings.AdminApiToken), $"must be at least {GatewaySettings.MinAdminApiTokenLength} printable characters without spaces (from the setting or {GatewaySettings.AdminApiTokenVariable})");

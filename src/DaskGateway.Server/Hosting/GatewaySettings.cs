@@ -42,6 +42,9 @@ public sealed class GatewaySettings
     /// <summary>The shortest admin token accepted: long enough that guessing it is hopeless.</summary>
     public const int MinAdminApiTokenLength = 32;
 
+    /// <summary>Whether <paramref name="value"/> can be a token in an <c>Authorization</c> header: printable ASCII, no spaces, not empty.</summary>
+    internal static bool IsTokenText(string value) => value.Length > 0 && value.All(c => c is > ' ' and <= '~');
+
     /// <summary><see cref="AdminApiToken"/>, or the environment's when unset.</summary>
     internal string ResolveAdminApiToken()
     {
