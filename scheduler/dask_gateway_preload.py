@@ -11,7 +11,9 @@ with ``DASK_GATEWAY_CLUSTER_NAME``, ``DASK_GATEWAY_API_URL`` and
 
 * reports itself to the gateway with heartbeats
   (``POST <api_url>/v1/clusters/<name>/heartbeat``): its addresses, the target
-  worker count, and which workers are active, being retired, or gone;
+  worker count, which workers are active, being retired, or gone, and how many
+  Dask clients are connected (``client_count``, an addition to upstream's
+  message that the gateway's no-client timeout uses);
 * serves a small HTTP API on ``--dg-api-address``: ``POST /api/comm`` (the
   gateway's ``scale`` and ``adapt`` requests) and ``GET /api/health``;
 * optionally scales adaptively and asks the gateway to stop the cluster when it
@@ -115,7 +117,7 @@ class GatewayClient:
 
 
 class _WorkerEvents(SchedulerPlugin):
-    """Forwards the scheduler's worker arrivals and departures to the service."""
+    """Forwards the scheduler's worker and client arrivals and departures to the service."""
 
     name = "dask-gateway"
 
@@ -127,6 +129,12 @@ class _WorkerEvents(SchedulerPlugin):
 
     def remove_worker(self, scheduler=None, worker=None, **kwargs):
         self.service.worker_removed(worker)
+
+    def add_client(self, scheduler=None, client=None, **kwargs):
+        self.service.clients_changed()
+
+    def remove_client(self, scheduler=None, client=None, **kwargs):
+        self.service.clients_changed()
 
 
 class _ApiHandler(web.RequestHandler):
@@ -331,6 +339,17 @@ class GatewaySchedulerService:
                 # Liveness is tracked by heartbeats: report the loss soon.
                 self._heartbeat_later()
 
+    # ------------------------------------------------------------------ clients
+
+    def client_count(self) -> int:
+        """Connected Dask clients (the scheduler's own fire-and-forget entry is none)."""
+        return sum(1 for key in self.scheduler.clients if key != "fire-and-forget")
+
+    def clients_changed(self) -> None:
+        # The gateway's no-client timeout counts from the departure of the last
+        # client: tell it soon, also when heartbeats are only sent on changes.
+        self._heartbeat_later()
+
     # ------------------------------------------------------------ scale / adapt
 
     def scale(self, count: int) -> None:
@@ -468,6 +487,7 @@ class GatewaySchedulerService:
             "active_workers": sorted(self.active_workers - closing),
             "closing_workers": sorted(closing),
             "closed_workers": sorted(self.closed_workers),
+            "client_count": self.client_count(),
         }
         await self.client.heartbeat(msg)
 

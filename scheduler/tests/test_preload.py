@@ -14,7 +14,10 @@ from datetime import datetime
 from support import (
     EVENT_TIMEOUT,
     START_TIMEOUT,
+    PYTHON,
     FakeGateway,
+    Process,
+    dask_env,
     http,
     start_scheduler,
     start_worker,
@@ -28,6 +31,7 @@ HEARTBEAT_KEYS = [
     "active_workers",
     "closing_workers",
     "closed_workers",
+    "client_count",
 ]
 
 
@@ -290,6 +294,31 @@ class PeriodZeroTest(SchedulerCase):
         self.assertEqual(hb.body["api_address"], api)
         time.sleep(1.5)
         self.assertEqual(len(self.gateway.heartbeats), 1)
+
+
+class ClientCountTest(SchedulerCase):
+    """client_count follows clients, reported at once even with period 0."""
+
+    heartbeat_period = 0
+    wait_first_heartbeat = False
+
+    def test_client_arrival_and_departure(self):
+        address = wait_for_log(self.scheduler, r"Scheduler at:\s+(\S+)").group(1)
+        script = (
+            "import sys, time\n"
+            "from distributed import Client\n"
+            "client = Client(sys.argv[1], timeout=30)\n"
+            "print('connected', flush=True)\n"
+            "time.sleep(600)\n"
+        )
+        client = Process([PYTHON, "-c", script, address], dask_env())
+        self.processes.append(client)
+        wait_for_log(client, "connected")
+        self.gateway.wait_heartbeat(lambda b: b.get("client_count") == 1)
+
+        left = time.monotonic()
+        client.stop()
+        self.gateway.wait_heartbeat(lambda b: b.get("client_count") == 0, since=left)
 
 
 class IdleTimeoutAndBackoffTest(SchedulerCase):

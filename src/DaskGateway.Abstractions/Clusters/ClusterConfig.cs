@@ -63,6 +63,22 @@ public class ClusterConfig
     [Range(0, double.MaxValue)]
     public double IdleTimeout { get; set; }
 
+    /// <summary>
+    /// Seconds a cluster may be active, counted from its start time; the gateway stops it then,
+    /// whatever it is doing. 0 disables.
+    /// </summary>
+    [Description("Seconds after its start at which the gateway stops a cluster (0 disables).")]
+    [Range(0, double.MaxValue)]
+    public double MaxLifetime { get; set; }
+
+    /// <summary>
+    /// Seconds a running cluster may go without a connected Dask client before the gateway stops
+    /// it; 0 disables. Measured from the scheduler's heartbeats (docs/lifetimes.md).
+    /// </summary>
+    [Description("Seconds without a connected Dask client after which the gateway stops a cluster (0 disables).")]
+    [Range(0, double.MaxValue)]
+    public double NoClientTimeout { get; set; }
+
     /// <summary>The most memory a cluster (scheduler and workers) may use; unlimited when null.</summary>
     [Description("Most memory a cluster may use, scheduler included (unlimited when None).")]
     public MemorySize? ClusterMaxMemory { get; set; }

@@ -15,4 +15,11 @@ public sealed record Heartbeat(
     int Count,
     IReadOnlyList<string> ActiveWorkers,
     IReadOnlyList<string> ClosingWorkers,
-    IReadOnlyList<string> ClosedWorkers);
+    IReadOnlyList<string> ClosedWorkers)
+{
+    /// <summary>
+    /// The number of Dask clients connected to the scheduler (the optional <c>client_count</c>
+    /// key); null when the preload does not report it (upstream's preload).
+    /// </summary>
+    public int? ClientCount { get; init; }
+}

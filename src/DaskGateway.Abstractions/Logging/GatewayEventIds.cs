@@ -200,4 +200,9 @@ public static class GatewayEventIds
     public const int KubeClusterCacheRouted = 4207;
     /// <summary>Could not add an event to the timeline of cluster {ClusterName}: {Reason}</summary>
     public const int KubeClusterSourceEventNotRecorded = 4209;
+
+    /// <summary>Stopping cluster {ClusterName}: {Reason}</summary>
+    public const int ClusterLifetimesStopping = 5100;
+    /// <summary>Checking cluster lifetimes failed</summary>
+    public const int ClusterLifetimesCheckFailed = 5101;
 }

@@ -27,9 +27,11 @@ internal sealed partial class ClusterApi
     private readonly ISchedulerClient _schedulers;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ClusterApi> _logger;
+    private readonly ClusterLifetimes _lifetimes;
 
-    public ClusterApi(IClusterSource source, ClusterRequests requests, Backend backend, ISchedulerClient schedulers, TimeProvider timeProvider, ILogger<ClusterApi> logger)
+    public ClusterApi(IClusterSource source, ClusterRequests requests, Backend backend, ISchedulerClient schedulers, TimeProvider timeProvider, ILogger<ClusterApi> logger, ClusterLifetimes lifetimes)
     {
+        _lifetimes = lifetimes;
         _source = source;
         _requests = requests;
         _backend = backend;
@@ -219,6 +221,7 @@ internal sealed partial class ClusterApi
 
         var limited = heartbeat with { Count = Math.Min(heartbeat.Count, cluster.Config.WorkerLimit) };
         await _source.OnHeartbeatAsync(cluster, limited, cancellationToken);
+        _lifetimes.OnHeartbeat(cluster, limited);
         return null;
     }
 

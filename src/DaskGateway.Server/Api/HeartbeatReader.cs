@@ -26,7 +26,19 @@ internal static class HeartbeatReader
             return false;
         }
 
-        heartbeat = new Heartbeat(scheduler, dashboard, api, count, active, closing, closed);
+        int? clientCount = null;
+        if (body.TryGetValue("client_count", out var clientsValue) && clientsValue is not null)
+        {
+            if (!ApiRequests.TryGetWorkerCount(clientsValue, out var clients))
+            {
+                problem = $"Heartbeat 'client_count' must be a non-negative integer, got {PythonFormat.Str(clientsValue)}";
+                return false;
+            }
+
+            clientCount = clients;
+        }
+
+        heartbeat = new Heartbeat(scheduler, dashboard, api, count, active, closing, closed) { ClientCount = clientCount };
         return true;
     }
 

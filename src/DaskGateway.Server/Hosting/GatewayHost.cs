@@ -51,6 +51,7 @@ internal static class GatewayHost
         services.AddSingleton<ClusterCredentialFactory>();
         services.AddSingleton<IClusterCredentialIssuer>(provider => provider.GetRequiredService<ClusterCredentialFactory>());
         components.BackendModule.AddServices(services, components.BackendContext);
+        services.AddSingleton<ClusterLifetimes>();
         services.AddSingleton<ClusterApi>();
         var cookieName = string.IsNullOrEmpty(components.Authenticator.CookieName) ? GatewayCookie.NewRandomName() : components.Authenticator.CookieName;
         services.AddDaskGatewayProxy(components.Proxy.ToOptions() with { AuthCookieName = cookieName });
@@ -72,6 +73,7 @@ internal static class GatewayHost
         services.AddSingleton<GatewayApi>();
         services.AddSingleton<ApiMiddleware>();
         services.AddHostedService<GatewayLifetime>();
+        services.AddHostedService<ClusterLifetimeService>();
 
         var app = builder.Build();
         var api = app.Services.GetRequiredService<GatewayApi>();
