@@ -29,6 +29,7 @@ class FakeScheduler:
 
     def __init__(self, targets=(0,)):
         self.services = {}
+        self.clients = {"fire-and-forget": object()}
         self.workers = {}
         self.plugins = {}
         self.targets = list(targets)

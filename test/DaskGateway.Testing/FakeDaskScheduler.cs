@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -53,6 +52,9 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
     }
 
     public int HeartbeatsSent { get; private set; }
+
+    /// <summary>What heartbeats report as <c>client_count</c> (our preload's key); not sent while null, as upstream's preload does.</summary>
+    public int? ClientCount { get; set; }
 
     public int Count
     {
@@ -206,16 +208,22 @@ public sealed class FakeDaskScheduler : IAsyncDisposable
                 _closing.Add(worker);
             }
 
-            body = JsonSerializer.Serialize(new
+            var message = new JsonObject
             {
-                scheduler_address = SchedulerAddress,
-                dashboard_address = "http://127.0.0.1:" + ApiAddress.Port,
-                api_address = ApiAddress.ToString().TrimEnd('/'),
-                count = _count,
-                active_workers = _active.ToArray(),
-                closing_workers = _closing.ToArray(),
-                closed_workers = _closed.ToArray(),
-            });
+                ["scheduler_address"] = SchedulerAddress,
+                ["dashboard_address"] = "http://127.0.0.1:" + ApiAddress.Port,
+                ["api_address"] = ApiAddress.ToString().TrimEnd('/'),
+                ["count"] = _count,
+                ["active_workers"] = new JsonArray([.. _active.Select(name => JsonValue.Create(name))]),
+                ["closing_workers"] = new JsonArray([.. _closing.Select(name => JsonValue.Create(name))]),
+                ["closed_workers"] = new JsonArray([.. _closed.Select(name => JsonValue.Create(name))]),
+            };
+            if (ClientCount is { } clients)
+            {
+                message["client_count"] = clients;
+            }
+
+            body = message.ToJsonString();
         }
 
         try

@@ -73,7 +73,7 @@ public class ClusterConfig
 
     /// <summary>
     /// Seconds a running cluster may go without a connected Dask client before the gateway stops
-    /// it; 0 disables. Measured from the scheduler's heartbeats (docs/lifetimes.md).
+    /// it; 0 disables. Measured from the scheduler's heartbeats (README, "Operating a shared gateway").
     /// </summary>
     [Description("Seconds without a connected Dask client after which the gateway stops a cluster (0 disables).")]
     [Range(0, double.MaxValue)]

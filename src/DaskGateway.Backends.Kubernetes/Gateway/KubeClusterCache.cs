@@ -30,6 +30,10 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
 
     // Resources read from the API server before the watch delivered them, until it does.
     private readonly ConcurrentDictionary<string, DaskClusterResource> _fetched = new(StringComparer.Ordinal);
+
+    // Resources as this gateway's own patches left them, until the watch delivers that version:
+    // a user who stopped a cluster sees it stopping at once, as on the database backend.
+    private readonly ConcurrentDictionary<string, DaskClusterResource> _patched = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
     public KubeClusterCache(KubeBackend backend, IKubernetes client, IClusterConfigFactory configFactory, IRouteSink routes, TimeProvider timeProvider, ILoggerFactory loggerFactory)
@@ -78,7 +82,7 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
     public IEnumerable<DaskClusterResource> List(string? username)
     {
         bool IsListed(DaskClusterResource resource) => username is null || resource.Spec.Username == username;
-        var watched = _watcher.List(IsListed);
+        var watched = _watcher.List(IsListed).Select(resource => _patched.TryGetValue(KubeClusterView.NameOf(resource), out var patched) ? patched : resource);
         var notYetWatched = _fetched.Values
             .Where(resource => IsListed(resource) && _watcher.Get(resource.Metadata.NamespaceProperty, resource.Metadata.Name ?? "") is null)
             .OrderBy(resource => resource.Metadata.CreationTimestamp);
@@ -128,9 +132,23 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
         }
     }
 
+    /// <summary>A resource as the API server answered this gateway's patch of it: known until the watch delivers that version.</summary>
+    public void RememberPatched(DaskClusterResource? resource)
+    {
+        if (resource?.Metadata?.Name is not { } resourceName
+            || (_watcher.Get(resource.Metadata.NamespaceProperty, resourceName) is { } watched && !IsOlder(watched, resource)))
+        {
+            return;
+        }
+
+        var name = KubeClusterView.NameOf(resource);
+        _patched.AddOrUpdate(name, resource, (_, known) => IsOlder(resource, known) ? known : resource);
+    }
+
     /// <summary>The cluster's resource as last seen, without asking the API server.</summary>
     public DaskClusterResource? Cached(string name) =>
         !DaskClusterNames.TrySplitClusterName(name, out var @namespace, out var resourceName) ? null
+        : _patched.TryGetValue(name, out var patched) ? patched
         : _watcher.Get(@namespace, resourceName) ?? (_fetched.TryGetValue(name, out var fetched) ? fetched : null);
 
     /// <summary>Completes at the cluster's next change; take it before looking, so that a change in between is not missed.</summary>
@@ -228,6 +246,10 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
         var resource = change.Object;
         var name = KubeClusterView.NameOf(resource);
         _fetched.TryRemove(name, out _);
+        if (_patched.TryGetValue(name, out var patched) && (change.Kind == ResourceChangeKind.Deleted || !IsOlder(resource, patched)))
+        {
+            _patched.TryRemove(KeyValuePair.Create(name, patched));
+        }
         if (change.Kind == ResourceChangeKind.Deleted)
         {
             RemoveRoutes(name);
@@ -253,6 +275,16 @@ internal sealed partial class KubeClusterCache : IAsyncDisposable
         Route(resource);
         SignalChange(name);
     }
+
+    /// <summary>
+    /// Whether <paramref name="resource"/> is an older version than <paramref name="than"/>. Resource
+    /// versions are opaque to clients; the API server's are integers, and one that is not counts as
+    /// newer, so that the watch's version wins.
+    /// </summary>
+    private static bool IsOlder(DaskClusterResource resource, DaskClusterResource than) =>
+        long.TryParse(resource.Metadata.ResourceVersion, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+        && long.TryParse(than.Metadata.ResourceVersion, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var other)
+        && version < other;
 
     private void SignalChange(string name)
     {

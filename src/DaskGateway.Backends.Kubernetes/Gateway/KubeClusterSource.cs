@@ -117,6 +117,9 @@ internal sealed partial class KubeClusterSource : IClusterSource
             return null;
         }
 
+        // Before the patch, while the cached resource version is still the current one: the reason
+        // (who stopped it, or which limit) is in the timeline as on the database backends.
+        await RecordEventAsync(cluster, "stopping", reason, cancellationToken);
         var patch = new V1Patch("""[{"op": "add", "path": "/spec/active", "value": false}]""", V1Patch.PatchType.JsonPatch);
         if (await PatchAsync(resource, patch) is { } failure)
         {
@@ -205,9 +208,10 @@ internal sealed partial class KubeClusterSource : IClusterSource
     {
         try
         {
-            await _client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            var patched = await _client.CustomObjects.PatchNamespacedCustomObjectAsync<DaskClusterResource>(
                 patch, DaskClusterResource.Group, DaskClusterResource.Version, resource.Metadata.NamespaceProperty, DaskClusterResource.Plural, resource.Metadata.Name,
                 cancellationToken: _cache.Stopping);
+            _cache.RememberPatched(patched);
             return null;
         }
         catch (Exception e) when (KubeApiErrors.IsNotFound(e))

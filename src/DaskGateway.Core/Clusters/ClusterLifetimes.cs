@@ -108,22 +108,24 @@ internal sealed partial class ClusterLifetimes
     private string? StopReason(ClusterState cluster, DateTimeOffset now)
     {
         var maxLifetime = cluster.Config.MaxLifetime;
-        if (maxLifetime > 0 && now >= DateTimeOffset.FromUnixTimeMilliseconds(cluster.StartTime) + TimeSpan.FromSeconds(maxLifetime))
+        if (maxLifetime > 0 && (now - DateTimeOffset.FromUnixTimeMilliseconds(cluster.StartTime)).TotalSeconds >= maxLifetime)
         {
-            return $"stopped: reached its maximum lifetime of {PythonFormat.Float(maxLifetime)} s";
+            return $"stopped: reached its maximum lifetime of {Seconds(maxLifetime)} s";
         }
 
         var timeout = cluster.Config.NoClientTimeout;
         if (timeout > 0 && cluster.Status == ClusterStatus.Running && _activity.TryGetValue(cluster.Name, out var activity)
-            && !(activity.ClientCount > 0) && now >= activity.LastActive + TimeSpan.FromSeconds(timeout))
+            && !(activity.ClientCount > 0) && (now - activity.LastActive).TotalSeconds >= timeout)
         {
             return activity.ClientCount is not null
-                ? $"stopped: no Dask client connected for {PythonFormat.Float(timeout)} s"
-                : $"stopped: no activity (worker count or workers changed) for {PythonFormat.Float(timeout)} s";
+                ? $"stopped: no Dask client connected for {Seconds(timeout)} s"
+                : $"stopped: no activity (worker count or workers changed) for {Seconds(timeout)} s";
         }
 
         return null;
     }
+
+    private static string Seconds(double seconds) => seconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Signature(Heartbeat heartbeat) =>
         string.Join('\n', heartbeat.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Sorted(heartbeat.ActiveWorkers), Sorted(heartbeat.ClosingWorkers));

@@ -42,6 +42,10 @@ public sealed class RenderedConfigTests
         Assert.Equal("dask-gateway:0.1.0", cluster.Image);
         Assert.Empty(cluster.ImagePullSecrets);
         Assert.Equal(new KubeClusterConfig().WorkerMemory, cluster.WorkerMemory);
+
+        // The chart stops forgotten clusters after an idle hour; the server's own default is never.
+        Assert.Equal((3600.0, 0.0, 0.0), (cluster.IdleTimeout, cluster.MaxLifetime, cluster.NoClientTimeout));
+        Assert.Equal(0, new KubeClusterConfig().IdleTimeout);
     }
 
     [Fact]
